@@ -1,0 +1,1 @@
+"""Numba kernels (CUDA + CPU twins) for reward rescaling and rollout scoring."""
