@@ -83,9 +83,26 @@ def validate(config: Mapping, schema_dir: Path = SCHEMA_DIR) -> None:
                 _check(merged, model_schemas[name], ("datasets", ds_name, name))
 
 
+def _typed(value):
+    """Numbers, booleans and null given as strings (Snakemake passes nested --config values so) get their type."""
+    if isinstance(value, Mapping):
+        return {k: _typed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_typed(v) for v in value]
+    if isinstance(value, str):
+        try:
+            parsed = yaml.safe_load(value)
+        except yaml.YAMLError:
+            return value
+        if parsed is None or isinstance(parsed, (bool, int, float)):
+            return parsed
+    return value
+
+
 def resolve(config: Mapping, overrides: Mapping | None = None, schema_dir: Path = SCHEMA_DIR) -> dict:
     """Apply the selected scale overlay and then `overrides` (the user's --config); validate."""
-    overrides = dict(overrides or {})
+    overrides = _typed(dict(overrides or {}))
+    config = deep_merge(config, overrides)
     base = deep_merge(config, overrides)
     scale = base.get("scale", "paper")
     scales = base.get("scales", {}) or {}

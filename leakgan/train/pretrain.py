@@ -1,0 +1,46 @@
+"""The `pretrain` stage: MLE training of the baseline, or LeakGAN's interleaved pretraining."""
+from __future__ import annotations
+
+import argparse
+import json
+
+import torch
+
+from leakgan.files import atomic_path, read_json, read_tokens, write_jsonl
+from leakgan.seeding import resolve_device
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", required=True, choices=["mle", "leakgan"])
+    parser.add_argument("--settings", type=json.loads, required=True, help="the model's config block (JSON)")
+    parser.add_argument("--train", required=True, help="training token file")
+    parser.add_argument("--test", required=True, help="held-out token file (NLL-test)")
+    parser.add_argument("--vocab", required=True, help="vocab.json of the dataset")
+    parser.add_argument("--oracle", default=None, help="oracle .pt for the oracle-NLL curve (synthetic data)")
+    parser.add_argument("--seed", type=int, required=True)
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda", "auto"])
+    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch's default)")
+    parser.add_argument("--out", required=True, help="checkpoint to write")
+    parser.add_argument("--metrics", required=True, help="JSON-lines file of the training curve")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if args.model == "leakgan":
+        from leakgan.train.leakgan import pretrain_stage
+
+        return pretrain_stage(args) or 0
+    from leakgan.models.oracle import Oracle
+    from leakgan.train.mle import train_mle
+
+    device = resolve_device(args.device)
+    vocab = read_json(args.vocab)
+    train = torch.from_numpy(read_tokens(args.train, vocab["size"]))
+    test = torch.from_numpy(read_tokens(args.test, vocab["size"]))
+    oracle = Oracle.load(args.oracle, device) if args.oracle else None
+    model, curve = train_mle(train, test, vocab["size"], args.settings, args.seed, device, oracle)
+    with atomic_path(args.out) as tmp:
+        torch.save(model.checkpoint(args.settings, vocab.get("pad_id")), tmp)
+    write_jsonl(args.metrics, curve)
+    return 0

@@ -1,0 +1,134 @@
+# Sampling and evaluation: per-model samples and scores, gathered into nll.json / bleu.json.
+
+
+rule sample:
+    input:
+        checkpoint=lambda w: final_checkpoint(w.dataset, w.model),
+    output:
+        "results/{dataset}/{model}/samples.txt",
+    params:
+        num=config["evaluate"]["num_samples"],
+        batch_size=config["evaluate"]["batch_size"],
+        temperature=lambda w: model_settings(config, w.dataset, w.model)["temperature"],
+        seed=SEED,
+        device=DEVICE,
+    log:
+        "logs/{dataset}/{model}/sample.log",
+    benchmark:
+        "logs/{dataset}/{model}/sample.benchmark.tsv"
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=60,
+        gpu=GPUS,
+    shell:
+        "leakgan sample --checkpoint {input.checkpoint} --num {params.num} --temperature {params.temperature}"
+        " --seed {params.seed} --stream samples-{wildcards.model} --batch-size {params.batch_size}"
+        " --device {params.device} --out {output} 2> {log}"
+
+
+rule sample_real:
+    input:
+        oracle="results/{dataset}/oracle/oracle.pt",
+    output:
+        "results/{dataset}/real/samples.txt",
+    wildcard_constraints:
+        dataset=SYNTHETIC_RE,
+    params:
+        num=config["evaluate"]["num_samples"],
+        batch_size=config["evaluate"]["batch_size"],
+        seq_len=lambda w: ds(w.dataset)["seq_len"],
+        seed=SEED,
+    log:
+        "logs/{dataset}/real/sample.log",
+    benchmark:
+        "logs/{dataset}/real/sample.benchmark.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    shell:
+        "leakgan sample --oracle {input.oracle} --seq-len {params.seq_len} --num {params.num}"
+        " --seed {params.seed} --stream samples-real --batch-size {params.batch_size} --out {output} 2> {log}"
+
+
+rule evaluate_synthetic:
+    input:
+        samples="results/{dataset}/{model}/samples.txt",
+        checkpoint=lambda w: final_checkpoint(w.dataset, w.model),
+        oracle="results/{dataset}/oracle/oracle.pt",
+        test="results/{dataset}/data/test.txt",
+        vocab="results/{dataset}/data/vocab.json",
+    output:
+        "results/{dataset}/{model}/scores.json",
+    wildcard_constraints:
+        dataset=SYNTHETIC_RE,
+    params:
+        temperature=lambda w: model_settings(config, w.dataset, w.model)["temperature"],
+        batch_size=config["evaluate"]["batch_size"],
+        device=DEVICE,
+    log:
+        "logs/{dataset}/{model}/evaluate.log",
+    benchmark:
+        "logs/{dataset}/{model}/evaluate.benchmark.tsv"
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    shell:
+        "leakgan evaluate --kind synthetic --samples {input.samples} --checkpoint {input.checkpoint}"
+        " --oracle {input.oracle} --test {input.test} --vocab {input.vocab} --temperature {params.temperature}"
+        " --batch-size {params.batch_size} --device {params.device} --out {output} 2> {log}"
+
+
+rule evaluate_real:
+    input:
+        samples="results/{dataset}/real/samples.txt",
+        oracle="results/{dataset}/oracle/oracle.pt",
+        test="results/{dataset}/data/test.txt",
+        vocab="results/{dataset}/data/vocab.json",
+    output:
+        "results/{dataset}/real/scores.json",
+    wildcard_constraints:
+        dataset=SYNTHETIC_RE,
+    params:
+        batch_size=config["evaluate"]["batch_size"],
+    log:
+        "logs/{dataset}/real/evaluate.log",
+    benchmark:
+        "logs/{dataset}/real/evaluate.benchmark.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    shell:
+        "leakgan evaluate --kind synthetic --samples {input.samples} --oracle {input.oracle} --test {input.test}"
+        " --vocab {input.vocab} --temperature 1.0 --batch-size {params.batch_size} --out {output} 2> {log}"
+
+
+def _synthetic_curves(w):
+    return {m: f"results/{w.dataset}/{m}/pretrain.jsonl" for m in models_for(config, w.dataset)}
+
+
+rule nll:
+    input:
+        real="results/{dataset}/real/scores.json",
+        scores=lambda w: [f"results/{w.dataset}/{m}/scores.json" for m in models_for(config, w.dataset)],
+        curves=lambda w: list(_synthetic_curves(w).values()),
+    output:
+        "results/{dataset}/nll.json",
+    wildcard_constraints:
+        dataset=SYNTHETIC_RE,
+    params:
+        scores=lambda w: " ".join(f"{m}=results/{w.dataset}/{m}/scores.json" for m in models_for(config, w.dataset)),
+        curves=lambda w: " ".join(f"{m}={p}" for m, p in _synthetic_curves(w).items()),
+        meta=lambda w: as_json({"scale": config["scale"], "seed": SEED, "seq_len": ds(w.dataset)["seq_len"]}),
+    log:
+        "logs/{dataset}/nll.log",
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    shell:
+        "leakgan collect --dataset {wildcards.dataset} --kind synthetic --scores real={input.real} {params.scores}"
+        " --curves {params.curves} --meta {params.meta:q} --out {output} 2> {log}"
