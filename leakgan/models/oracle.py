@@ -132,7 +132,9 @@ class Oracle(nn.Module):
             oracle = cls(payload["vocab_size"], payload["emb_dim"], payload["hidden_dim"])
             oracle.load_state_dict(payload["state"])
         except Exception as exc:
-            raise UserError(f"{path}: not a valid oracle file ({exc}); delete it and re-run the oracle stage") from None
+            raise UserError(
+                f"{path}: not a valid oracle file ({type(exc).__name__}); delete it and re-run the oracle stage"
+            ) from None
         return oracle.to(device)
 
     def _step(self, x_emb, h, c):

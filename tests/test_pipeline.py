@@ -1,0 +1,130 @@
+"""The smoke pipeline end to end: results, caching, reproducibility, bad config, killed jobs."""
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.conftest import REPO, planned_jobs, snakemake, tool_env
+
+pytestmark = pytest.mark.slow
+TARGET = "results/synthetic-20/nll.json"
+SMOKE = ["--config", "scale=smoke"]
+DATA_FILES = ["data/train.txt", "data/test.txt", "data/vocab.json", "real/samples.txt", "mle/samples.txt"]
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory) -> Path:
+    workdir = tmp_path_factory.mktemp("smoke")
+    snakemake(workdir, *SMOKE, "--", TARGET)
+    return workdir
+
+
+def test_nll_json_has_every_field(finished_run):
+    result = json.loads((finished_run / TARGET).read_text())
+    assert result["dataset"] == "synthetic-20"
+    assert result["scale"] == "smoke" and result["seed"] == 42 and result["seq_len"] == 20
+    assert set(result["models"]) == {"real", "mle"}
+    for name, scores in result["models"].items():
+        assert scores["num_samples"] == 200
+        assert scores["temperature"] == 1.0
+        for key in ("oracle_nll", "nll_test"):
+            assert math.isfinite(scores[key]) and scores[key] > 0, (name, key)
+    curve = result["models"]["mle"]["curve"]
+    assert [p["epoch"] for p in curve] == [0, 1, 2]
+    assert all(math.isfinite(p["oracle_nll"]) and math.isfinite(p["nll_test"]) for p in curve)
+    # The real data is the oracle's own distribution: it scores best under the oracle.
+    assert result["models"]["real"]["oracle_nll"] < result["models"]["mle"]["oracle_nll"]
+    for log in ("oracle.log", "mle/pretrain.log"):
+        assert (finished_run / "logs" / "synthetic-20" / log).exists()
+    assert "mle: 100%" in (finished_run / "logs/synthetic-20/mle/pretrain.log").read_text()
+
+
+def test_complete_run_plans_nothing(finished_run):
+    proc = snakemake(finished_run, *SMOKE, "-n", "--", TARGET)
+    assert planned_jobs(proc.stdout) == {}
+    assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+def test_changing_an_mle_setting_replans_only_training_and_after(finished_run):
+    proc = snakemake(finished_run, "--config", "scale=smoke", "mle={lr: 0.005}", "-n", "--", TARGET)
+    assert planned_jobs(proc.stdout) == {"pretrain": 1, "sample": 1, "evaluate_synthetic": 1, "nll": 1}
+
+
+def test_deleting_an_intermediate_replans_only_what_depends_on_it(tmp_path, finished_run):
+    workdir = tmp_path / "copy"
+    shutil.copytree(finished_run, workdir, symlinks=True)
+    samples = "results/synthetic-20/mle/samples.txt"
+    (workdir / samples).unlink()
+    # Snakemake (since 7.7) keeps an up-to-date final target even when an intermediate is gone ...
+    assert planned_jobs(snakemake(workdir, *SMOKE, "-n", "--", TARGET).stdout) == {}
+    # ... rebuilding the intermediate needs only its own job ...
+    assert planned_jobs(snakemake(workdir, *SMOKE, "-n", "--", samples).stdout) == {"sample": 1}
+    # ... and forcing it re-plans exactly the stages downstream of it, not the oracle or training.
+    forced = snakemake(workdir, *SMOKE, "-n", "--forcerun", "sample", "--", TARGET)
+    assert planned_jobs(forced.stdout) == {"sample": 1, "evaluate_synthetic": 1, "nll": 1}
+    snakemake(workdir, *SMOKE, "--", samples)
+    # Rebuilt with the same seed, the file has the same bytes, so nothing after it is stale.
+    assert (workdir / samples).read_bytes() == (finished_run / samples).read_bytes()
+    assert planned_jobs(snakemake(workdir, *SMOKE, "-n", "--", TARGET).stdout) == {}
+
+
+def test_same_seed_gives_byte_identical_files(tmp_path, finished_run):
+    snakemake(tmp_path, *SMOKE, "--", TARGET)
+    for rel in DATA_FILES + ["nll.json"]:
+        a = (finished_run / "results/synthetic-20" / rel).read_bytes()
+        b = (tmp_path / "results/synthetic-20" / rel).read_bytes()
+        assert a == b, rel
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("mle={epochs: -1}", "leakgan: config error: config key 'mle.epochs': -1 is less than the minimum of 0"),
+        ("mle={learning_rate: 0.1}", "leakgan: config error: config key 'mle.learning_rate' is not known"),
+        ("seed=abc", "leakgan: config error: config key 'seed': 'abc' is not of type 'integer'"),
+    ],
+)
+def test_bad_config_fails_before_any_job(tmp_path, value, message):
+    proc = snakemake(tmp_path, "--config", "scale=smoke", value, "--", TARGET, check=False)
+    assert proc.returncode != 0
+    assert message in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "results").exists()
+
+
+def test_killed_training_job_leaves_no_complete_looking_output(tmp_path):
+    snakemake(tmp_path, *SMOKE, "--", "results/synthetic-20/data/train.txt")
+    long_run = ["--config", "scale=smoke", "mle={epochs: 400, eval_every: 400}"]
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(tmp_path), "--cores", "2",
+           *long_run, "--", TARGET]
+    proc = subprocess.Popen(cmd, cwd=tmp_path, env=tool_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    log = tmp_path / "logs/synthetic-20/mle/pretrain.log"
+    deadline = time.time() + 120
+    victim = None
+    while time.time() < deadline and victim is None:
+        time.sleep(0.5)
+        if log.exists() and "epoch/s" in log.read_text():  # training is past its first epoch
+            for child in psutil.Process(proc.pid).children(recursive=True):
+                cmdline = child.cmdline()
+                if "pretrain" in cmdline and child.name() not in ("sh", "bash"):
+                    victim = child
+    assert victim is not None, "the training job never started"
+    victim.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=120)
+    assert proc.returncode != 0
+    mle_dir = tmp_path / "results/synthetic-20/mle"
+    assert not (mle_dir / "pretrain.pt").exists()
+    assert not (mle_dir / "pretrain.jsonl").exists()
+    # The next run plans the training job again, and everything after it.
+    dry = snakemake(tmp_path, *long_run, "-n", "--", TARGET)
+    assert planned_jobs(dry.stdout) == {"pretrain": 1, "sample": 1, "sample_real": 1, "evaluate_synthetic": 1,
+                                        "evaluate_real": 1, "nll": 1}
