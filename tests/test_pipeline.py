@@ -18,7 +18,7 @@ from tests.conftest import REPO, planned_jobs, snakemake, tool_env
 pytestmark = pytest.mark.slow
 TARGET = "results/synthetic-20/nll.json"
 SMOKE = ["--config", "scale=smoke"]
-DATA_FILES = ["data/train.txt", "data/test.txt", "data/vocab.json", "real/samples.txt", "mle/samples.txt"]
+DATA_FILES = ["data/train.txt", "data/test.txt", "data/vocab.json", "real/samples.ids.txt", "mle/samples.ids.txt"]
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +62,7 @@ def test_changing_an_mle_setting_replans_only_training_and_after(finished_run):
 def test_deleting_an_intermediate_replans_only_what_depends_on_it(tmp_path, finished_run):
     workdir = tmp_path / "copy"
     shutil.copytree(finished_run, workdir, symlinks=True)
-    samples = "results/synthetic-20/mle/samples.txt"
+    samples = "results/synthetic-20/mle/samples.ids.txt"
     (workdir / samples).unlink()
     # Snakemake (since 7.7) keeps an up-to-date final target even when an intermediate is gone ...
     assert planned_jobs(snakemake(workdir, *SMOKE, "-n", "--", TARGET).stdout) == {}

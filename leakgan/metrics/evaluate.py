@@ -20,6 +20,9 @@ def configure_evaluate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--temperature", type=float, required=True, help="α the samples were drawn at")
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda", "auto"])
+    parser.add_argument("--max-n", type=int, default=5, help="highest BLEU order (text data)")
+    parser.add_argument("--smoothing", default="none", choices=["none", "method1"], help="BLEU smoothing (text data)")
+    parser.add_argument("--words-out", default=None, help="decoded samples, one sentence per line (text data)")
     parser.add_argument("--out", required=True, help="scores JSON to write")
 
 
@@ -44,19 +47,44 @@ def run_evaluate(args: argparse.Namespace) -> int:
     elif oracle is not None:
         # The real data's NLL-test: the oracle's own NLL on held-out oracle data.
         scores["nll_test"] = oracle.nll(test, args.batch_size)
+    hypotheses = None
     if args.kind == "text":
-        scores.update(_text_scores(samples, test, vocab))
+        hypotheses = decode(samples, vocab, args.vocab)
+        scores.update(text_scores(hypotheses, decode(test, vocab, args.vocab), args.max_n, args.smoothing))
     for key, value in scores.items():
         if isinstance(value, float) and not math.isfinite(value):
             raise UserError(f"{args.samples}: {key} is {value}; the model diverged — lower its learning rate")
+    if hypotheses is not None and args.words_out:
+        from leakgan.files import write_text
+
+        write_text(args.words_out, "".join(" ".join(h) + "\n" for h in hypotheses))
     write_json(args.out, scores)
     return 0
 
 
-def _text_scores(samples, test, vocab) -> dict:
-    from leakgan.metrics.bleu import bleu_scores  # noqa: F401  (wired by the BLEU stage)
+def decode(tokens: torch.Tensor, vocab: dict, vocab_path: str = "vocab.json") -> list[list[str]]:
+    """Token ids → words, padding removed (real text; the vocabulary lists the words)."""
+    words = vocab.get("tokens")
+    if not words:
+        raise UserError(f"{vocab_path}: has no 'tokens' list to decode with; re-run the data stage")
+    pad = vocab.get("pad_id")
+    return [[words[t] for t in row if t != pad] for row in tokens.tolist()]
 
-    raise UserError("text evaluation is not available in this version")
+
+def text_scores(hypotheses: list[list[str]], references: list[list[str]], max_n: int, smoothing: str) -> dict:
+    """BLEU-2..max_n against the whole test set, self-BLEU, and sacrebleu's corpus BLEU."""
+    from leakgan.metrics.bleu import bleu_scores, sacrebleu_corpus, self_bleu
+
+    references = [r for r in references if r]
+    bleu = bleu_scores(hypotheses, references, max_n=max_n, smoothing=smoothing)
+    out = {f"bleu{n}": v for n, v in bleu.items()}
+    if len(hypotheses) >= 2:
+        out.update({f"self_bleu{n}": v for n, v in self_bleu(hypotheses, max_n=max_n, smoothing=smoothing).items()})
+    sacre = sacrebleu_corpus(hypotheses, references)
+    out["sacrebleu"] = sacre["score"]
+    out["sacrebleu_signature"] = sacre["signature"]
+    out["smoothing"] = smoothing
+    return out
 
 
 def configure_collect(parser: argparse.ArgumentParser) -> None:
@@ -84,8 +112,10 @@ def run_collect(args: argparse.Namespace) -> int:
     result = {"dataset": args.dataset, **json.loads(args.meta), "models": {}}
     for name, path in _pairs(args.scores).items():
         result["models"][name] = read_json(path)
+    # NAME:STAGE=PATH curves are concatenated in the order given, each point tagged with its stage.
     for name, path in _pairs(args.curves).items():
-        base = name.split(":", 1)[0]
-        result["models"].setdefault(base, {})["curve"] = read_jsonl(path)
+        base, _, stage = name.partition(":")
+        points = [dict(p, stage=stage) if stage else p for p in read_jsonl(path)]
+        result["models"].setdefault(base, {}).setdefault("curve", []).extend(points)
     write_json(args.out, result)
     return 0

@@ -5,7 +5,7 @@ rule sample:
     input:
         checkpoint=lambda w: final_checkpoint(w.dataset, w.model),
     output:
-        "results/{dataset}/{model}/samples.txt",
+        "results/{dataset}/{model}/samples.ids.txt",
     params:
         num=config["evaluate"]["num_samples"],
         batch_size=config["evaluate"]["batch_size"],
@@ -31,7 +31,7 @@ rule sample_real:
     input:
         oracle="results/{dataset}/oracle/oracle.pt",
     output:
-        "results/{dataset}/real/samples.txt",
+        "results/{dataset}/real/samples.ids.txt",
     wildcard_constraints:
         dataset=SYNTHETIC_RE,
     params:
@@ -54,7 +54,7 @@ rule sample_real:
 
 rule evaluate_synthetic:
     input:
-        samples="results/{dataset}/{model}/samples.txt",
+        samples="results/{dataset}/{model}/samples.ids.txt",
         checkpoint=lambda w: final_checkpoint(w.dataset, w.model),
         oracle="results/{dataset}/oracle/oracle.pt",
         test="results/{dataset}/data/test.txt",
@@ -83,7 +83,7 @@ rule evaluate_synthetic:
 
 rule evaluate_real:
     input:
-        samples="results/{dataset}/real/samples.txt",
+        samples="results/{dataset}/real/samples.ids.txt",
         oracle="results/{dataset}/oracle/oracle.pt",
         test="results/{dataset}/data/test.txt",
         vocab="results/{dataset}/data/vocab.json",
@@ -125,10 +125,69 @@ rule nll:
         meta=lambda w: as_json({"scale": config["scale"], "seed": SEED, "seq_len": ds(w.dataset)["seq_len"]}),
     log:
         "logs/{dataset}/nll.log",
+    benchmark:
+        "logs/{dataset}/nll.benchmark.tsv"
     threads: 1
     resources:
         mem_mb=500,
         runtime=5,
     shell:
         "leakgan collect --dataset {wildcards.dataset} --kind synthetic --scores real={input.real} {params.scores}"
+        " --curves {params.curves} --meta {params.meta:q} --out {output} 2> {log}"
+
+
+rule evaluate_text:
+    input:
+        samples="results/{dataset}/{model}/samples.ids.txt",
+        checkpoint=lambda w: final_checkpoint(w.dataset, w.model),
+        test="results/{dataset}/data/test.txt",
+        vocab="results/{dataset}/data/vocab.json",
+    output:
+        scores="results/{dataset}/{model}/scores.json",
+        words="results/{dataset}/{model}/samples.txt",
+    wildcard_constraints:
+        dataset=TEXT_RE,
+    params:
+        temperature=lambda w: model_settings(config, w.dataset, w.model)["temperature"],
+        batch_size=config["evaluate"]["batch_size"],
+        max_n=config["evaluate"]["bleu_max_n"],
+        smoothing=config["evaluate"]["bleu_smoothing"],
+        device=DEVICE,
+    log:
+        "logs/{dataset}/{model}/evaluate.log",
+    benchmark:
+        "logs/{dataset}/{model}/evaluate.benchmark.tsv"
+    threads: 2
+    resources:
+        mem_mb=8000,
+        runtime=60,
+    shell:
+        "leakgan evaluate --kind text --samples {input.samples} --checkpoint {input.checkpoint} --test {input.test}"
+        " --vocab {input.vocab} --temperature {params.temperature} --max-n {params.max_n}"
+        " --smoothing {params.smoothing} --batch-size {params.batch_size} --device {params.device}"
+        " --words-out {output.words} --out {output.scores} 2> {log}"
+
+
+rule bleu:
+    input:
+        scores=lambda w: [f"results/{w.dataset}/{m}/scores.json" for m in models_for(config, w.dataset)],
+        curves=lambda w: [f"results/{w.dataset}/{m}/pretrain.jsonl" for m in models_for(config, w.dataset)],
+    output:
+        "results/{dataset}/bleu.json",
+    wildcard_constraints:
+        dataset=TEXT_RE,
+    params:
+        scores=lambda w: " ".join(f"{m}=results/{w.dataset}/{m}/scores.json" for m in models_for(config, w.dataset)),
+        curves=lambda w: " ".join(f"{m}=results/{w.dataset}/{m}/pretrain.jsonl" for m in models_for(config, w.dataset)),
+        meta=lambda w: as_json({"scale": config["scale"], "seed": SEED}),
+    log:
+        "logs/{dataset}/bleu.log",
+    benchmark:
+        "logs/{dataset}/bleu.benchmark.tsv"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    shell:
+        "leakgan collect --dataset {wildcards.dataset} --kind text --scores {params.scores}"
         " --curves {params.curves} --meta {params.meta:q} --out {output} 2> {log}"
