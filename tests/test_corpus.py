@@ -1,0 +1,353 @@
+"""The corpus stage (`leakgan prepare`) on the real corpora and on bad input."""
+from __future__ import annotations
+
+import collections
+import gzip
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from leakgan import cli, config as leakgan_config
+from leakgan.data import sources
+from leakgan.data.corpus import batch_tokenizer, poem_shape_ok
+
+DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+OUTPUTS = ("train.txt", "test.txt", "vocab.json", "train.words.txt", "test.words.txt", "stats.json")
+
+
+def corpus(rel: str) -> Path:
+    path = DATA / rel
+    if not path.is_file():
+        pytest.skip(f"real corpus {path} is not present (the shared data folder is missing)")
+    return path
+
+
+def prepare(capsys, out: Path, name: str, block: dict, source, seed: int = 1, test_source=None):
+    """Run `leakgan prepare` through the CLI; return (exit status, stderr)."""
+    argv = ["prepare", "--dataset", name, "--settings", json.dumps(block), "--source", str(source),
+            "--seed", str(seed), "--out-dir", str(out), "--no-progress"]
+    if test_source:
+        argv += ["--test-source", str(test_source)]
+    rc = cli.main(argv)
+    return rc, capsys.readouterr().err
+
+
+def expected_counts(sentences: list[list[str]], min_freq: int, min_len: int, max_len: int, shape_ok=None) -> dict:
+    """The stage's counts recomputed with a plain Counter."""
+    words = collections.Counter(w for s in sentences for w in s)
+    frequent = {w for w, c in words.items() if c >= min_freq}
+    after_freq = [s for s in sentences if all(w in frequent for w in s)]
+    after_len = [s for s in after_freq if min_len <= len(s) <= max_len]
+    final = [s for s in after_len if shape_ok is None or shape_ok(s)]
+    return {
+        "sentences": {"nonempty": len(sentences), "after_min_freq": len(after_freq),
+                      "after_length": len(after_len), "after_filters": len(final)},
+        "vocabulary": {"read": len(words), "after_min_freq": len(frequent),
+                       "after_filters": len({w for s in final for w in s}),
+                       "size_with_pad": len({w for s in final for w in s}) + 1},
+        "final": final,
+    }
+
+
+def read_rows(path: Path) -> list[list[int]]:
+    return [[int(t) for t in line.split()] for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def check_files(out: Path, max_len: int, num_train: int, num_test: int) -> dict:
+    vocab = json.loads((out / "vocab.json").read_text(encoding="utf-8"))
+    assert vocab["pad_id"] == 0 and vocab["tokens"][0] == "<pad>" and vocab["size"] == len(vocab["tokens"])
+    for split, n in (("train", num_train), ("test", num_test)):
+        rows = read_rows(out / f"{split}.txt")
+        assert len(rows) == n
+        assert {len(r) for r in rows} == {max_len}
+        assert max(max(r) for r in rows) < vocab["size"]
+        words = (out / f"{split}.words.txt").read_text(encoding="utf-8").splitlines()
+        decoded = [" ".join(vocab["tokens"][t] for t in r if t != vocab["pad_id"]) for r in rows]
+        assert decoded == words
+    return vocab
+
+
+# ---------------------------------------------------------------- real corpora
+
+def test_coco_counts_match_a_plain_counter(tmp_path, capsys):
+    source = corpus("coco/train_captions.txt")
+    block = {"type": "text", "lowercase": True, "pre_tokenizer": "whitespace_split", "min_freq": 10,
+             "min_len": 1, "max_len": 32, "num_train": 2000, "num_test": 500}
+    rc, err = prepare(capsys, tmp_path, "coco", block, source)
+    assert rc == 0, err
+    lines = [l.strip().lower() for l in source.read_text(encoding="utf-8").splitlines()]
+    exp = expected_counts([l.split() for l in lines if l], 10, 1, 32)
+    stats = json.loads((tmp_path / "stats.json").read_text(encoding="utf-8"))
+    assert stats["lines_read"] == 10000 and stats["invalid_utf8"] == 0
+    assert stats["sentences"] == exp["sentences"]
+    assert stats["vocabulary"] == exp["vocabulary"]
+    assert stats["sentences"]["after_min_freq"] == 3625  # pinned: a change in tokenization shows here
+    assert stats["rejected"]["rare_word"] == 10000 - 3625
+    assert sum(stats["length_histogram"]) == 3625
+    vocab = check_files(tmp_path, 32, 2000, 500)
+    assert vocab["size"] == exp["vocabulary"]["size_with_pad"]
+    # No test sentence is also in train unless the filtered corpus repeats it.
+    repeated = {" ".join(s) for s, c in collections.Counter(map(tuple, exp["final"])).items() if c > 1}
+    train = set((tmp_path / "train.words.txt").read_text(encoding="utf-8").splitlines())
+    test = (tmp_path / "test.words.txt").read_text(encoding="utf-8").splitlines()
+    assert {t for t in test if t in train} <= repeated
+
+
+def test_news_counts_match_a_plain_counter(tmp_path, capsys):
+    source = corpus("news/news_sentences.txt")
+    block = {"type": "text", "pre_tokenizer": "whitespace_split", "min_freq": 10, "min_len": 25,
+             "max_len": 51, "num_train": 1000, "num_test": 200}
+    rc, err = prepare(capsys, tmp_path, "wmt", block, source)
+    assert rc == 0, err
+    lines = [l.strip() for l in source.read_text(encoding="utf-8").splitlines()]
+    exp = expected_counts([l.split() for l in lines if l], 10, 25, 51)
+    stats = json.loads((tmp_path / "stats.json").read_text(encoding="utf-8"))
+    assert stats["sentences"] == exp["sentences"]
+    assert stats["vocabulary"] == exp["vocabulary"]
+    assert stats["rejected"]["too_short"] + stats["rejected"]["too_long"] == (
+        exp["sentences"]["after_min_freq"] - exp["sentences"]["after_length"])
+    assert stats["sentences"]["after_min_freq"] == 3151 and stats["rejected"]["too_short"] > 0
+    assert stats["length_histogram"][:25] == [0] * 25
+    check_files(tmp_path, 51, 1000, 200)
+    assert "wmt: 1000 train / 200 test sentences, vocabulary" in err
+
+
+def _poem_shape(chars: list[str]) -> bool:
+    return [len(g) for g in re.split("[，。]", "".join(chars)) if g] == [5, 5, 5, 5]
+
+
+def test_poems_character_level_with_shape(tmp_path, capsys):
+    source = corpus("poems/poems.txt")
+    block = {"type": "text", "pre_tokenizer": "char", "min_freq": 3, "min_len": 1, "max_len": 24,
+             "poem_shape": [4, 5], "num_train": 1000, "num_test": 200}
+    rc, err = prepare(capsys, tmp_path, "poems", block, source)
+    assert rc == 0, err
+    lines = [l.strip() for l in source.read_text(encoding="utf-8").splitlines()]
+    exp = expected_counts([list("".join(l.split())) for l in lines if l], 3, 1, 24, _poem_shape)
+    stats = json.loads((tmp_path / "stats.json").read_text(encoding="utf-8"))
+    assert stats["sentences"] == exp["sentences"]
+    assert stats["vocabulary"] == exp["vocabulary"]
+    assert stats["length_histogram"][24] == exp["sentences"]["after_filters"]
+    check_files(tmp_path, 24, 1000, 200)
+
+
+def test_same_seed_gives_identical_files_and_another_seed_does_not(tmp_path, capsys):
+    source = corpus("coco/train_captions.txt")
+    block = {"type": "text", "min_freq": 5, "max_len": 20, "num_train": 500, "num_test": 100}
+    for name, seed in (("a", 3), ("b", 3), ("c", 4)):
+        rc, err = prepare(capsys, tmp_path / name, "coco", block, source, seed=seed)
+        assert rc == 0, err
+    for f in OUTPUTS:
+        assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f
+    assert (tmp_path / "a" / "train.txt").read_bytes() != (tmp_path / "c" / "train.txt").read_bytes()
+    assert (tmp_path / "a" / "vocab.json").read_bytes() == (tmp_path / "c" / "vocab.json").read_bytes()
+
+
+def test_test_source_is_filtered_with_the_training_vocabulary(tmp_path, capsys):
+    source, test_source = corpus("coco/train_captions.txt"), corpus("coco/test_captions.txt")
+    block = {"type": "text", "min_freq": 10, "max_len": 32, "num_train": 1000, "num_test": 300}
+    rc, err = prepare(capsys, tmp_path, "coco", block, source, test_source=test_source)
+    assert rc == 0, err
+    vocab = check_files(tmp_path, 32, 1000, 300)
+    stats = json.loads((tmp_path / "stats.json").read_text(encoding="utf-8"))
+    test_lines = [" ".join(l.split()) for l in test_source.read_text(encoding="utf-8").splitlines()]
+    known = set(vocab["tokens"][1:])
+    exp = sum(1 for l in test_lines if l and all(w in known for w in l.split()) and len(l.split()) <= 32)
+    assert stats["test"]["sentences"]["after_filters"] == exp
+    assert stats["test"]["lines_read"] == 10000 and exp > 300
+    assert set((tmp_path / "test.words.txt").read_text(encoding="utf-8").splitlines()) <= set(test_lines)
+
+
+def test_coco_json_and_zip_give_the_same_files_as_the_text(tmp_path, capsys):
+    source = corpus("coco/train_captions.txt")
+    captions = source.read_text(encoding="utf-8").splitlines()
+    doc = {"images": [], "annotations": [{"id": i, "image_id": i, "caption": c} for i, c in enumerate(captions)]}
+    (tmp_path / "captions.json").write_text(json.dumps(doc), encoding="utf-8")
+    with zipfile.ZipFile(tmp_path / "ann.zip", "w") as archive:
+        archive.writestr("annotations/captions_train2014.json", json.dumps(doc))
+    block = {"type": "text", "min_freq": 10, "max_len": 32, "num_train": 500, "num_test": 100}
+    runs = (("text", source, "text"), ("json", tmp_path / "captions.json", "coco-json"), ("zip", tmp_path / "ann.zip", "coco-zip"))
+    for name, path, fmt in runs:
+        rc, err = prepare(capsys, tmp_path / name, "coco", dict(block, format=fmt), path)
+        assert rc == 0, err
+    for name in ("json", "zip"):
+        for f in ("train.txt", "test.txt", "vocab.json"):
+            assert (tmp_path / name / f).read_bytes() == (tmp_path / "text" / f).read_bytes()
+
+
+def test_gz_source_and_invalid_utf8_lines_are_counted_not_fatal(tmp_path, capsys):
+    source = corpus("news/news_sentences.txt")
+    raw = source.read_bytes().splitlines(keepends=True)
+    data = b"".join(raw[:3000]) + b"caf\xe9 latin-1 line\n" + b"\xff\xfe\n" + b"   \n" + b"".join(raw[3000:6000])
+    (tmp_path / "news.gz").write_bytes(gzip.compress(data))
+    block = {"type": "text", "format": "text.gz", "min_freq": 5, "min_len": 10, "max_len": 51,
+             "num_train": 200, "num_test": 50}
+    rc, err = prepare(capsys, tmp_path / "out", "wmt", block, tmp_path / "news.gz")
+    assert rc == 0, err
+    stats = json.loads((tmp_path / "out" / "stats.json").read_text(encoding="utf-8"))
+    assert stats["lines_read"] == 6003
+    assert stats["invalid_utf8"] == 2
+    assert stats["rejected"]["empty"] == 1
+    assert stats["sentences"]["nonempty"] == 6000
+
+
+def test_python_and_hf_pre_tokenizers_agree_on_the_corpora():
+    cases = (("coco/train_captions.txt", "whitespace"), ("coco/train_captions.txt", "whitespace_split"),
+             ("news/news_sentences.txt", "whitespace"), ("news/news_sentences.txt", "whitespace_split"),
+             ("poems/poems.txt", "char"))
+    for rel, name in cases:
+        lines = [l.strip() for l in corpus(rel).read_text(encoding="utf-8").splitlines()[:1500]]
+        assert batch_tokenizer(name, "python")(lines) == batch_tokenizer(name, "hf")(lines), (rel, name)
+    tricky = ["Hello, world!! It's 3.5 -- ok...", "tab\tsep  double", "中文，标点。", "“quoted” (x)"]
+    for name in ("whitespace_split", "whitespace", "char"):
+        assert batch_tokenizer(name, "python")(tricky) == batch_tokenizer(name, "hf")(tricky), name
+    assert batch_tokenizer("whitespace")(["It's 3.5!!"]) == [["It", "'", "s", "3", ".", "5", "!!"]]
+
+
+def test_poem_shape():
+    assert poem_shape_ok(list("秦川雄帝宅，函谷壮皇居。绮殿千寻起，离宫百雉余。"), (4, 5))
+    assert not poem_shape_ok(list("秦川雄帝宅，函谷壮皇居。绮殿千寻起，离宫百雉余余。"), (4, 5))
+    assert not poem_shape_ok(list("秦川雄帝宅，函谷壮皇居。"), (4, 5))
+
+
+# ---------------------------------------------------------------- bad input
+
+def assert_failed(rc: int, err: str, out: Path, *fragments: str) -> None:
+    assert rc == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("leakgan prepare: error: "), err
+    for fragment in fragments:
+        assert fragment in lines[0], (fragment, lines[0])
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_missing_file(tmp_path, capsys):
+    out = tmp_path / "out"
+    rc, err = prepare(capsys, out, "wmt", {"type": "text", "max_len": 51, "num_train": 5, "num_test": 5}, tmp_path / "nope.txt")
+    assert_failed(rc, err, out, f"{tmp_path / 'nope.txt'}: file not found", "`source`", "datasets.wmt")
+
+
+def test_truncated_gz(tmp_path, capsys):
+    text = "".join(f"sentence number {i} of the corpus\n" for i in range(20000)).encode()
+    packed = gzip.compress(text)
+    (tmp_path / "cut.gz").write_bytes(packed[: len(packed) // 2])
+    out = tmp_path / "out"
+    block = {"type": "text", "format": "text.gz", "max_len": 51, "num_train": 5, "num_test": 5}
+    rc, err = prepare(capsys, out, "wmt", block, tmp_path / "cut.gz")
+    assert_failed(rc, err, out, f"{tmp_path / 'cut.gz'}: truncated or corrupt gzip data", "datasets.wmt.format")
+
+
+def test_plain_text_declared_as_gz(tmp_path, capsys):
+    (tmp_path / "plain.txt").write_text("a b c\n", encoding="utf-8")
+    out = tmp_path / "out"
+    block = {"type": "text", "format": "text.gz", "max_len": 51, "num_train": 1, "num_test": 1}
+    rc, err = prepare(capsys, out, "wmt", block, tmp_path / "plain.txt")
+    assert_failed(rc, err, out, "plain.txt: truncated or corrupt gzip data", "datasets.wmt.format")
+
+
+@pytest.mark.parametrize("content,fragment", [
+    ('{"images": [], "categories": []}', "not a COCO captions file"),
+    ('{"annotations": [{"id": 1, "bbox": [0, 0, 1, 1]}]}', "not a COCO captions file"),
+    ("a caption\nanother caption\n", "not valid JSON"),
+])
+def test_json_that_is_not_coco_captions(tmp_path, capsys, content, fragment):
+    (tmp_path / "ann.json").write_text(content, encoding="utf-8")
+    out = tmp_path / "out"
+    block = {"type": "text", "format": "coco-json", "max_len": 32, "num_train": 1, "num_test": 1}
+    rc, err = prepare(capsys, out, "coco", block, tmp_path / "ann.json")
+    assert_failed(rc, err, out, f"{tmp_path / 'ann.json'}: {fragment}", "datasets.coco.format")
+
+
+def test_zip_without_the_member(tmp_path, capsys):
+    with zipfile.ZipFile(tmp_path / "ann.zip", "w") as archive:
+        archive.writestr("annotations/instances_train2014.json", "{}")
+    out = tmp_path / "out"
+    block = {"type": "text", "format": "coco-zip", "max_len": 32, "num_train": 1, "num_test": 1}
+    rc, err = prepare(capsys, out, "coco", block, tmp_path / "ann.zip")
+    assert_failed(rc, err, out, "has no member 'annotations/captions_train2014.json'", "datasets.coco.member")
+
+
+def test_corpus_left_empty_by_the_filters(tmp_path, capsys):
+    source = corpus("coco/train_captions.txt")
+    out = tmp_path / "out"
+    block = {"type": "text", "min_freq": 100000, "max_len": 32, "num_train": 10, "num_test": 10}
+    rc, err = prepare(capsys, out, "coco", block, source)
+    assert_failed(rc, err, out, "no sentence is left after filtering (min_freq=100000, min_len=1, max_len=32)",
+                  "datasets.coco.min_freq")
+
+
+def test_too_few_sentences_for_the_sample(tmp_path, capsys):
+    source = corpus("coco/train_captions.txt")
+    out = tmp_path / "out"
+    block = {"type": "text", "min_freq": 10, "max_len": 32, "num_train": 5000, "num_test": 500}
+    rc, err = prepare(capsys, out, "coco", block, source)
+    assert_failed(rc, err, out, "only 3625 sentences are left after filtering", "fewer than the 5500 asked for",
+                  "datasets.coco.num_train")
+
+
+def test_pad_token_in_the_corpus(tmp_path, capsys):
+    (tmp_path / "c.txt").write_text("a <pad> b\na b c\n" * 5, encoding="utf-8")
+    out = tmp_path / "out"
+    rc, err = prepare(capsys, out, "mine", {"type": "text", "max_len": 5, "num_train": 5, "num_test": 5}, tmp_path / "c.txt")
+    assert_failed(rc, err, out, "contains the pad token '<pad>'", "datasets.mine.pad_token")
+
+
+# ---------------------------------------------------------------- config and rules
+
+def test_config_yaml_text_blocks_validate_and_unknown_keys_are_named():
+    root = Path(__file__).resolve().parents[1]
+    cfg = leakgan_config.load(root / "config.yaml")
+    assert cfg["datasets"]["wmt"]["min_freq"] == 4050 and cfg["datasets"]["wmt"]["min_len"] == 20
+    assert cfg["datasets"]["coco"]["min_freq"] == 10 and cfg["datasets"]["coco"]["num_train"] == 80000
+    assert cfg["datasets"]["poems"]["poem_shape"] == [4, 5]
+    with pytest.raises(leakgan_config.ConfigError, match="config key 'datasets.coco.min_frq' is not known"):
+        leakgan_config.load(root / "config.yaml", {"datasets": {"coco": {"min_frq": 3}}})
+    with pytest.raises(leakgan_config.ConfigError, match="datasets.coco.pre_tokenizer"):
+        leakgan_config.load(root / "config.yaml", {"datasets": {"coco": {"pre_tokenizer": "bpe"}}})
+
+
+def test_raw_files_of_url_and_local_sources():
+    block = {"source": "https://example.org/data/news.gz", "sha256": "ab" * 32,
+             "test_source": "file:///srv/other/news.gz"}
+    files = sources.raw_files("wmt", block)
+    assert files == {"source": "resources/raw/wmt/news.gz", "test_source": "resources/raw/wmt/test_source-news.gz"}
+    assert sources.download_spec("wmt", block, "news.gz") == ("https://example.org/data/news.gz", "ab" * 32)
+    assert sources.download_args("wmt", block, "test_source-news.gz") == "file:///srv/other/news.gz"
+    assert sources.raw_files("poems", {"source": "../data/poems.txt"}) == {"source": "../data/poems.txt"}
+    same = {"source": "http://x/a.zip", "test_source": "http://x/a.zip"}
+    assert sources.raw_files("coco", same) == {"source": "resources/raw/coco/a.zip", "test_source": "resources/raw/coco/a.zip"}
+
+
+def test_worker_processes_do_not_change_the_output(tmp_path, capsys):
+    source = corpus("news/news_sentences.txt")
+    block = {"type": "text", "pre_tokenizer": "whitespace", "min_freq": 5, "min_len": 10, "max_len": 60,
+             "num_train": 500, "num_test": 100}
+    for name, threads in (("one", "1"), ("two", "2")):
+        argv = ["prepare", "--dataset", "wmt", "--settings", json.dumps(block), "--source", str(source), "--seed", "7",
+                "--out-dir", str(tmp_path / name), "--threads", threads, "--no-progress"]
+        assert cli.main(argv) == 0, capsys.readouterr().err
+    for f in OUTPUTS:
+        assert (tmp_path / "one" / f).read_bytes() == (tmp_path / "two" / f).read_bytes(), f
+
+
+def test_hf_engine_gives_the_same_files(tmp_path, capsys):
+    source = corpus("coco/train_captions.txt")
+    block = {"type": "text", "pre_tokenizer": "whitespace", "min_freq": 10, "max_len": 32, "num_train": 500, "num_test": 100}
+    for engine in ("python", "hf"):
+        rc, err = prepare(capsys, tmp_path / engine, "coco", dict(block, engine=engine), source)
+        assert rc == 0, err
+    for f in OUTPUTS:
+        assert (tmp_path / "python" / f).read_bytes() == (tmp_path / "hf" / f).read_bytes(), f
+
+
+def test_bad_settings_are_one_line(tmp_path, capsys):
+    source = corpus("coco/train_captions.txt")
+    out = tmp_path / "out"
+    rc, err = prepare(capsys, out, "coco", {"type": "text", "format": "csv", "max_len": 32, "num_train": 1, "num_test": 1}, source)
+    assert_failed(rc, err, out, "config.yaml: datasets.coco.format is 'csv', expected one of text, text.gz, coco-json, coco-zip")
+    rc = cli.main(["prepare", "--dataset", "coco", "--settings", "{not json", "--source", str(source), "--seed", "1",
+                   "--out-dir", str(out), "--no-progress"])
+    assert_failed(rc, capsys.readouterr().err, out, "--settings: not valid JSON")
