@@ -119,7 +119,7 @@ def _keep_mask(mask, probs):
     rollouts, segments = probs.shape[0], probs.shape[1]
     torch = _torch_tensor(probs)
     if mask is None:
-        if torch is not None:
+        if torch is not None and probs.is_cuda:
             return torch.ones((rollouts, segments), dtype=torch.uint8, device=probs.device)
         return np.ones((rollouts, segments), dtype=np.uint8)
     mask_torch = _torch_tensor(mask)

@@ -104,3 +104,19 @@ def read_jsonl(path: str | os.PathLike) -> list[dict]:
 def write_jsonl(path: str | os.PathLike, records: Iterable[dict]) -> None:
     """Write JSON lines atomically."""
     write_text(path, "".join(json.dumps(r, sort_keys=True) + "\n" for r in records))
+
+
+def save_torch(path: str | os.PathLike, obj) -> None:
+    """torch.save through memory, then atomically.
+
+    Saving straight to the temporary file would record its random name inside
+    the zip archive, so the same model would not give the same bytes twice.
+    """
+    import io
+
+    import torch
+
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(buffer.getvalue())

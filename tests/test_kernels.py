@@ -109,6 +109,14 @@ def test_score_accepts_torch_cpu_tensors_and_torch_mask():
     np.testing.assert_allclose(out.numpy(), expected, rtol=1e-12)
 
 
+def test_score_accepts_torch_cpu_tensors_without_a_mask():
+    probs = torch.rand(4, 3, 9, dtype=torch.float32, generator=torch.Generator().manual_seed(1))
+    out = score_rollouts(probs, 12.0)
+    assert isinstance(out, torch.Tensor) and out.shape == (9, 3) and out.dtype == torch.float32
+    expected = rollout.score_rollouts_reference(probs.numpy(), 12.0, np.ones((4, 3), dtype=bool))
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-6)
+
+
 def test_score_of_identical_rollouts_equals_rescale_of_one():
     rng = np.random.default_rng(7)
     one = rng.random((6, 40))  # S x B

@@ -18,7 +18,9 @@ from tests.conftest import REPO, planned_jobs, snakemake, tool_env
 pytestmark = pytest.mark.slow
 TARGET = "results/synthetic-20/nll.json"
 SMOKE = ["--config", "scale=smoke"]
-DATA_FILES = ["data/train.txt", "data/test.txt", "data/vocab.json", "real/samples.ids.txt", "mle/samples.ids.txt"]
+DATA_FILES = ["data/train.txt", "data/test.txt", "data/vocab.json", "oracle/oracle.pt", "real/samples.ids.txt",
+              "mle/pretrain.pt", "mle/samples.ids.txt", "leakgan/pretrain.pt", "leakgan/adversarial.pt",
+              "leakgan/samples.ids.txt"]
 
 
 @pytest.fixture(scope="module")
@@ -32,15 +34,21 @@ def test_nll_json_has_every_field(finished_run):
     result = json.loads((finished_run / TARGET).read_text())
     assert result["dataset"] == "synthetic-20"
     assert result["scale"] == "smoke" and result["seed"] == 42 and result["seq_len"] == 20
-    assert set(result["models"]) == {"real", "mle"}
+    assert set(result["models"]) == {"real", "mle", "leakgan", "leakgan_matched"}
+    assert result["models"]["leakgan"]["temperature"] == 0.6667
+    assert result["models"]["leakgan_matched"]["temperature"] == 1.0
     for name, scores in result["models"].items():
         assert scores["num_samples"] == 200
-        assert scores["temperature"] == 1.0
         for key in ("oracle_nll", "nll_test"):
             assert math.isfinite(scores[key]) and scores[key] > 0, (name, key)
     curve = result["models"]["mle"]["curve"]
     assert [p["epoch"] for p in curve] == [0, 1, 2]
     assert all(math.isfinite(p["oracle_nll"]) and math.isfinite(p["nll_test"]) for p in curve)
+    stages = [p["stage"] for p in result["models"]["leakgan"]["curve"]]
+    assert stages[0] == "pretrain" and stages[-1] == "adversarial"
+    adversarial = [p for p in result["models"]["leakgan"]["curve"] if p["stage"] == "adversarial"]
+    assert [p["epoch"] for p in adversarial] == [1, 2]
+    assert all(math.isfinite(p["oracle_nll"]) for p in adversarial)
     # The real data is the oracle's own distribution: it scores best under the oracle.
     assert result["models"]["real"]["oracle_nll"] < result["models"]["mle"]["oracle_nll"]
     for log in ("oracle.log", "mle/pretrain.log"):
@@ -59,6 +67,12 @@ def test_changing_an_mle_setting_replans_only_training_and_after(finished_run):
     assert planned_jobs(proc.stdout) == {"pretrain": 1, "sample": 1, "evaluate_synthetic": 1, "nll": 1}
 
 
+def test_changing_an_adversarial_setting_does_not_redo_pretraining(finished_run):
+    proc = snakemake(finished_run, "--config", "scale=smoke", "leakgan={delta: 16.0}", "-n", "--", TARGET)
+    # LeakGAN's samples at its own α and at the matched α are both redone.
+    assert planned_jobs(proc.stdout) == {"adversarial": 1, "sample": 2, "evaluate_synthetic": 2, "nll": 1}
+
+
 def test_deleting_an_intermediate_replans_only_what_depends_on_it(tmp_path, finished_run):
     workdir = tmp_path / "copy"
     shutil.copytree(finished_run, workdir, symlinks=True)
@@ -69,7 +83,7 @@ def test_deleting_an_intermediate_replans_only_what_depends_on_it(tmp_path, fini
     # ... rebuilding the intermediate needs only its own job ...
     assert planned_jobs(snakemake(workdir, *SMOKE, "-n", "--", samples).stdout) == {"sample": 1}
     # ... and forcing it re-plans exactly the stages downstream of it, not the oracle or training.
-    forced = snakemake(workdir, *SMOKE, "-n", "--forcerun", "sample", "--", TARGET)
+    forced = snakemake(workdir, *SMOKE, "-n", "--forcerun", samples, "--", TARGET)
     assert planned_jobs(forced.stdout) == {"sample": 1, "evaluate_synthetic": 1, "nll": 1}
     snakemake(workdir, *SMOKE, "--", samples)
     # Rebuilt with the same seed, the file has the same bytes, so nothing after it is stale.
@@ -103,7 +117,7 @@ def test_bad_config_fails_before_any_job(tmp_path, value, message):
 
 def test_killed_training_job_leaves_no_complete_looking_output(tmp_path):
     snakemake(tmp_path, *SMOKE, "--", "results/synthetic-20/data/train.txt")
-    long_run = ["--config", "scale=smoke", "mle={epochs: 400, eval_every: 400}"]
+    long_run = ["--config", "scale=smoke", "models=[mle]", "mle={epochs: 400, eval_every: 400}"]
     cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(tmp_path), "--cores", "2",
            *long_run, "--", TARGET]
     proc = subprocess.Popen(cmd, cwd=tmp_path, env=tool_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -128,3 +142,34 @@ def test_killed_training_job_leaves_no_complete_looking_output(tmp_path):
     dry = snakemake(tmp_path, *long_run, "-n", "--", TARGET)
     assert planned_jobs(dry.stdout) == {"pretrain": 1, "sample": 1, "sample_real": 1, "evaluate_synthetic": 1,
                                         "evaluate_real": 1, "nll": 1}
+
+
+def _kill_when(proc: subprocess.Popen, ready, cmd_word: str, timeout: float = 180) -> None:
+    """SIGKILL the job process whose command line holds `cmd_word`, once `ready()` is true."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        time.sleep(0.3)
+        if not ready():
+            continue
+        for child in psutil.Process(proc.pid).children(recursive=True):
+            if cmd_word in child.cmdline() and child.name() not in ("sh", "bash"):
+                child.send_signal(signal.SIGKILL)
+                return
+    raise AssertionError(f"no {cmd_word} job to kill within {timeout} s")
+
+
+def test_killed_adversarial_job_resumes_to_the_uninterrupted_result(tmp_path, finished_run):
+    snakemake(tmp_path, *SMOKE, "--", "results/synthetic-20/leakgan/pretrain.pt")
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(tmp_path), "--cores", "2",
+           *SMOKE, "--", TARGET]
+    proc = subprocess.Popen(cmd, cwd=tmp_path, env=tool_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    checkpoints = tmp_path / "checkpoints/synthetic-20/leakgan"
+    # Kill as soon as the first epoch's checkpoint is on disk (the second epoch is then running).
+    _kill_when(proc, lambda: checkpoints.exists() and any(checkpoints.iterdir()), "adversarial")
+    proc.communicate(timeout=120)
+    assert proc.returncode != 0
+    assert not (tmp_path / "results/synthetic-20/leakgan/adversarial.pt").exists()
+    snakemake(tmp_path, *SMOKE, "--", TARGET)
+    assert "resum" in (tmp_path / "logs/synthetic-20/leakgan/adversarial.log").read_text().lower()
+    resumed = (tmp_path / "results/synthetic-20/leakgan/adversarial.pt").read_bytes()
+    assert resumed == (finished_run / "results/synthetic-20/leakgan/adversarial.pt").read_bytes()

@@ -8,7 +8,6 @@ Generation starts from token 0 with a zero state.
 """
 from __future__ import annotations
 
-import io
 import pickle
 from pathlib import Path
 
@@ -114,12 +113,11 @@ class Oracle(nn.Module):
 
     def save(self, path: str | Path) -> None:
         """Save as a small torch file (the pipeline's own format)."""
-        from leakgan.files import atomic_path
+        from leakgan.files import save_torch
 
         payload = {"vocab_size": self.vocab_size, "emb_dim": self.emb_dim, "hidden_dim": self.hidden_dim,
                    "state": {k: v.clone() for k, v in self.state_dict().items()}}
-        with atomic_path(path) as tmp:
-            torch.save(payload, tmp)
+        save_torch(path, payload)
 
     @classmethod
     def load(cls, path: str | Path, device: str | torch.device = "cpu") -> "Oracle":

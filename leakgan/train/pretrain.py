@@ -6,7 +6,7 @@ import json
 
 import torch
 
-from leakgan.files import atomic_path, read_json, read_tokens, write_jsonl
+from leakgan.files import read_json, read_tokens, save_torch, write_jsonl
 from leakgan.seeding import resolve_device
 
 
@@ -40,7 +40,6 @@ def run(args: argparse.Namespace) -> int:
     test = torch.from_numpy(read_tokens(args.test, vocab["size"]))
     oracle = Oracle.load(args.oracle, device) if args.oracle else None
     model, curve = train_mle(train, test, vocab["size"], args.settings, args.seed, device, oracle)
-    with atomic_path(args.out) as tmp:
-        torch.save(model.checkpoint(args.settings, vocab.get("pad_id")), tmp)
+    save_torch(args.out, model.checkpoint(args.settings, vocab.get("pad_id")))
     write_jsonl(args.metrics, curve)
     return 0

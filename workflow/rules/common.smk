@@ -25,6 +25,7 @@ SEED = config["seed"]
 wildcard_constraints:
     dataset=_alternation(SYNTHETIC_DATASETS + TEXT_DATASETS),
     model="|".join(MODELS),
+    variant=r"(\.matched)?",
 
 
 def ds(name):
@@ -62,3 +63,50 @@ def final_checkpoint(dataset, model):
 
 def short_hash(text):
     return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+# Settings that only the adversarial stage or sampling read: left out of the
+# pretraining rule's params so that changing them does not redo pretraining.
+NOT_PRETRAINING = {
+    "mle": ("temperature",),
+    "leakgan": ("adversarial_epochs", "g_steps", "d_steps", "rollout_num", "delta", "mle_every", "checkpoint_every"),
+}
+
+
+def pretrain_settings_json(dataset, model):
+    settings = model_settings(config, dataset, model)
+    return as_json({k: v for k, v in settings.items() if k not in NOT_PRETRAINING[model]})
+
+
+MATCHED_T = config["evaluate"]["matched_temperature"]
+
+
+def sample_temperature(dataset, model, variant):
+    """α of a model's evaluation samples; the `.matched` variant uses the shared matched temperature."""
+    return MATCHED_T if variant else model_settings(config, dataset, model)["temperature"]
+
+
+def score_entries(dataset):
+    """NAME -> scores file for every configured model, plus NAME_matched where the model's α differs."""
+    entries = {}
+    for m in models_for(config, dataset):
+        entries[m] = f"results/{dataset}/{m}/scores.json"
+        if model_settings(config, dataset, m)["temperature"] != MATCHED_T:
+            entries[f"{m}_matched"] = f"results/{dataset}/{m}/scores.matched.json"
+    return entries
+
+
+def curve_entries(dataset):
+    """NAME[:STAGE] -> training-curve file (LeakGAN: pretraining then adversarial epochs)."""
+    entries = {}
+    for m in models_for(config, dataset):
+        if m == "leakgan":
+            entries["leakgan:pretrain"] = f"results/{dataset}/leakgan/pretrain.jsonl"
+            entries["leakgan:adversarial"] = f"results/{dataset}/leakgan/adversarial.jsonl"
+        else:
+            entries[m] = f"results/{dataset}/{m}/pretrain.jsonl"
+    return entries
+
+
+def pairs(entries):
+    return " ".join(f"{name}={path}" for name, path in entries.items())

@@ -19,7 +19,7 @@ rule download:
         mem_mb=200,
         runtime=240,
     shell:
-        "leakgan download {params.args} --out {output:q} --no-progress 2> {log}"
+        "leakgan download {params.args} --out {output:q} 2> {log}"
 
 
 rule prepare:
@@ -49,4 +49,4 @@ rule prepare:
         runtime=60,
     shell:
         "leakgan prepare --dataset {wildcards.dataset} --settings {params.settings:q} --source {input.source:q}"
-        " {params.test_source} --seed {params.seed} --out-dir results/{wildcards.dataset}/data --threads {threads} --no-progress 2> {log}"
+        " {params.test_source} --seed {params.seed} --out-dir results/{wildcards.dataset}/data --threads {threads} 2> {log}"

@@ -1,29 +1,31 @@
 # Sampling and evaluation: per-model samples and scores, gathered into nll.json / bleu.json.
+# The `.matched` variant samples every model at evaluate.matched_temperature, so
+# models are also compared at one α (a lower NLL cannot come from a sharper softmax alone).
 
 
 rule sample:
     input:
         checkpoint=lambda w: final_checkpoint(w.dataset, w.model),
     output:
-        "results/{dataset}/{model}/samples.ids.txt",
+        "results/{dataset}/{model}/samples{variant}.ids.txt",
     params:
         num=config["evaluate"]["num_samples"],
         batch_size=config["evaluate"]["batch_size"],
-        temperature=lambda w: model_settings(config, w.dataset, w.model)["temperature"],
+        temperature=lambda w: sample_temperature(w.dataset, w.model, w.variant),
         seed=SEED,
         device=DEVICE,
     log:
-        "logs/{dataset}/{model}/sample.log",
+        "logs/{dataset}/{model}/sample{variant}.log",
     benchmark:
-        "logs/{dataset}/{model}/sample.benchmark.tsv"
+        "logs/{dataset}/{model}/sample{variant}.benchmark.tsv"
     threads: 2
     resources:
         mem_mb=4000,
-        runtime=60,
+        runtime=120,
         gpu=GPUS,
     shell:
         "leakgan sample --checkpoint {input.checkpoint} --num {params.num} --temperature {params.temperature}"
-        " --seed {params.seed} --stream samples-{wildcards.model} --batch-size {params.batch_size}"
+        " --seed {params.seed} --stream samples-{wildcards.model}{wildcards.variant} --batch-size {params.batch_size}"
         " --device {params.device} --out {output} 2> {log}"
 
 
@@ -54,27 +56,27 @@ rule sample_real:
 
 rule evaluate_synthetic:
     input:
-        samples="results/{dataset}/{model}/samples.ids.txt",
+        samples="results/{dataset}/{model}/samples{variant}.ids.txt",
         checkpoint=lambda w: final_checkpoint(w.dataset, w.model),
         oracle="results/{dataset}/oracle/oracle.pt",
         test="results/{dataset}/data/test.txt",
         vocab="results/{dataset}/data/vocab.json",
     output:
-        "results/{dataset}/{model}/scores.json",
+        "results/{dataset}/{model}/scores{variant}.json",
     wildcard_constraints:
         dataset=SYNTHETIC_RE,
     params:
-        temperature=lambda w: model_settings(config, w.dataset, w.model)["temperature"],
+        temperature=lambda w: sample_temperature(w.dataset, w.model, w.variant),
         batch_size=config["evaluate"]["batch_size"],
         device=DEVICE,
     log:
-        "logs/{dataset}/{model}/evaluate.log",
+        "logs/{dataset}/{model}/evaluate{variant}.log",
     benchmark:
-        "logs/{dataset}/{model}/evaluate.benchmark.tsv"
+        "logs/{dataset}/{model}/evaluate{variant}.benchmark.tsv"
     threads: 2
     resources:
         mem_mb=4000,
-        runtime=30,
+        runtime=60,
     shell:
         "leakgan evaluate --kind synthetic --samples {input.samples} --checkpoint {input.checkpoint}"
         " --oracle {input.oracle} --test {input.test} --vocab {input.vocab} --temperature {params.temperature}"
@@ -106,22 +108,18 @@ rule evaluate_real:
         " --vocab {input.vocab} --temperature 1.0 --batch-size {params.batch_size} --out {output} 2> {log}"
 
 
-def _synthetic_curves(w):
-    return {m: f"results/{w.dataset}/{m}/pretrain.jsonl" for m in models_for(config, w.dataset)}
-
-
 rule nll:
     input:
         real="results/{dataset}/real/scores.json",
-        scores=lambda w: [f"results/{w.dataset}/{m}/scores.json" for m in models_for(config, w.dataset)],
-        curves=lambda w: list(_synthetic_curves(w).values()),
+        scores=lambda w: list(score_entries(w.dataset).values()),
+        curves=lambda w: list(curve_entries(w.dataset).values()),
     output:
         "results/{dataset}/nll.json",
     wildcard_constraints:
         dataset=SYNTHETIC_RE,
     params:
-        scores=lambda w: " ".join(f"{m}=results/{w.dataset}/{m}/scores.json" for m in models_for(config, w.dataset)),
-        curves=lambda w: " ".join(f"{m}={p}" for m, p in _synthetic_curves(w).items()),
+        scores=lambda w: pairs(score_entries(w.dataset)),
+        curves=lambda w: pairs(curve_entries(w.dataset)),
         meta=lambda w: as_json({"scale": config["scale"], "seed": SEED, "seq_len": ds(w.dataset)["seq_len"]}),
     log:
         "logs/{dataset}/nll.log",
@@ -138,25 +136,25 @@ rule nll:
 
 rule evaluate_text:
     input:
-        samples="results/{dataset}/{model}/samples.ids.txt",
+        samples="results/{dataset}/{model}/samples{variant}.ids.txt",
         checkpoint=lambda w: final_checkpoint(w.dataset, w.model),
         test="results/{dataset}/data/test.txt",
         vocab="results/{dataset}/data/vocab.json",
     output:
-        scores="results/{dataset}/{model}/scores.json",
-        words="results/{dataset}/{model}/samples.txt",
+        scores="results/{dataset}/{model}/scores{variant}.json",
+        words="results/{dataset}/{model}/samples{variant}.txt",
     wildcard_constraints:
         dataset=TEXT_RE,
     params:
-        temperature=lambda w: model_settings(config, w.dataset, w.model)["temperature"],
+        temperature=lambda w: sample_temperature(w.dataset, w.model, w.variant),
         batch_size=config["evaluate"]["batch_size"],
         max_n=config["evaluate"]["bleu_max_n"],
         smoothing=config["evaluate"]["bleu_smoothing"],
         device=DEVICE,
     log:
-        "logs/{dataset}/{model}/evaluate.log",
+        "logs/{dataset}/{model}/evaluate{variant}.log",
     benchmark:
-        "logs/{dataset}/{model}/evaluate.benchmark.tsv"
+        "logs/{dataset}/{model}/evaluate{variant}.benchmark.tsv"
     threads: 2
     resources:
         mem_mb=8000,
@@ -170,16 +168,16 @@ rule evaluate_text:
 
 rule bleu:
     input:
-        scores=lambda w: [f"results/{w.dataset}/{m}/scores.json" for m in models_for(config, w.dataset)],
-        curves=lambda w: [f"results/{w.dataset}/{m}/pretrain.jsonl" for m in models_for(config, w.dataset)],
+        scores=lambda w: list(score_entries(w.dataset).values()),
+        curves=lambda w: list(curve_entries(w.dataset).values()),
     output:
         "results/{dataset}/bleu.json",
     wildcard_constraints:
         dataset=TEXT_RE,
     params:
-        scores=lambda w: " ".join(f"{m}=results/{w.dataset}/{m}/scores.json" for m in models_for(config, w.dataset)),
-        curves=lambda w: " ".join(f"{m}=results/{w.dataset}/{m}/pretrain.jsonl" for m in models_for(config, w.dataset)),
-        meta=lambda w: as_json({"scale": config["scale"], "seed": SEED}),
+        scores=lambda w: pairs(score_entries(w.dataset)),
+        curves=lambda w: pairs(curve_entries(w.dataset)),
+        meta=lambda w: as_json({"scale": config["scale"], "seed": SEED, "max_len": ds(w.dataset)["max_len"]}),
     log:
         "logs/{dataset}/bleu.log",
     benchmark:

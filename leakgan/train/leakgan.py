@@ -1,0 +1,350 @@
+"""LeakGAN training: interleaved pretraining of D and G, then the adversarial loop (Algorithm 1).
+
+The schedule follows the authors' Main.py: pretraining is `pretrain_rounds`
+rounds of (D: `pretrain_d_steps` × fresh negatives × `d_epochs` epochs; G:
+`pretrain_g_epochs` epochs of WORKER MLE + MANAGER Eq. 10). An adversarial
+epoch is `g_steps` policy-gradient steps on a sampled batch, an MLE epoch
+every `mle_every` epochs (interleaved training), then `d_steps` × fresh
+negatives × `d_epochs` epochs of D. Negatives and evaluation samples are
+drawn at α = `temperature` (the authors generate both with logits × 1.5);
+the batches G learns from are drawn at α = `train_temperature`.
+
+All randomness comes from seeded generators held in `LeakGANRun`, whose
+`state_dict` captures it, so a run restored from a checkpoint continues
+exactly as the uninterrupted one would on CPU.
+"""
+from __future__ import annotations
+
+import dataclasses
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import torch
+from tqdm import tqdm
+
+from leakgan.errors import UserError
+from leakgan.files import read_json, read_tokens, save_torch, write_jsonl
+from leakgan.kernels import score_rollouts
+from leakgan.models.discriminator import DiscriminatorConfig
+from leakgan.models.generator import GeneratorConfig, LeakGANModel, intrinsic_reward, manager_loss
+from leakgan.seeding import resolve_device, stage_seed, torch_generator
+
+GEN_BATCH = 1000  # sequences generated per forward pass when sampling negatives / evaluation sets
+
+
+@dataclass
+class LeakGANSettings:
+    """The `leakgan` config block (see workflow/schemas/leakgan.schema.yaml for every key)."""
+
+    emb_dim: int = 32
+    hidden_dim: int = 32
+    goal_size: int = 16
+    step_size: int = 4
+    dis_emb_dim: int = 64
+    filter_sizes: list[int] | None = None
+    num_filters: list[int] | None = None
+    dropout: float = 0.0
+    l2_reg: float = 0.2
+    batch_size: int = 64
+    lr: float = 0.001
+    dis_batch_size: int = 64
+    dis_lr: float = 5e-5
+    grad_clip: float = 5.0
+    pretrain_rounds: int = 10
+    pretrain_d_steps: int = 5
+    pretrain_g_epochs: int = 8
+    d_epochs: int = 3
+    num_negatives: int = 10000
+    adversarial_epochs: int = 800
+    g_steps: int = 1
+    d_steps: int = 5
+    rollout_num: int = 4
+    delta: float = 12.0
+    mle_every: int = 15
+    checkpoint_every: int = 10
+    eval_every: int = 5
+    eval_samples: int = 10000
+    temperature: float = 0.6667  # α = 2/3: the authors multiply logits by 1.5
+    train_temperature: float = 1.0
+
+    @classmethod
+    def from_dict(cls, settings: dict) -> "LeakGANSettings":
+        """Typed settings from the config block; an unknown key is a UserError."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(settings) - known)
+        if unknown:
+            raise UserError(f"config key 'leakgan.{unknown[0]}' is not known; known keys: {', '.join(sorted(known))}")
+        return cls(**settings)
+
+
+def build_model(s: LeakGANSettings, vocab_size: int, seq_len: int, seed: int) -> LeakGANModel:
+    """A freshly initialised LeakGAN model (D and G) for this vocabulary and length."""
+    if (s.filter_sizes is None) != (s.num_filters is None):
+        raise UserError("config keys 'leakgan.filter_sizes' and 'leakgan.num_filters' must both be set or both null")
+    try:
+        dis_cfg = DiscriminatorConfig(vocab_size=vocab_size, seq_len=seq_len, emb_dim=s.dis_emb_dim,
+                                      filter_sizes=tuple(s.filter_sizes or ()), num_filters=tuple(s.num_filters or ()),
+                                      dropout=s.dropout, l2_reg=s.l2_reg)
+    except ValueError as exc:
+        raise UserError(f"config key 'leakgan.filter_sizes': {exc}") from None
+    gen_cfg = GeneratorConfig(vocab_size=vocab_size, seq_len=seq_len, feature_dim=dis_cfg.feature_dim,
+                              emb_dim=s.emb_dim, hidden_dim=s.hidden_dim, goal_size=s.goal_size, step_size=s.step_size)
+    model = LeakGANModel(gen_cfg, dis_cfg)
+    model.reset_parameters(torch_generator(seed, "leakgan-init"))
+    return model
+
+
+@dataclass
+class LeakGANRun:
+    """Everything a LeakGAN training run changes: model, optimizers, random streams."""
+
+    model: LeakGANModel
+    settings: LeakGANSettings
+    train: torch.Tensor
+    test: torch.Tensor
+    seed: int
+    oracle: object | None = None
+    stage: str = "pretrain"  # names the random streams, so each stage draws its own numbers
+    worker_opt: torch.optim.Optimizer = field(init=False)
+    manager_opt: torch.optim.Optimizer = field(init=False)
+    dis_opt: torch.optim.Optimizer = field(init=False)
+    sample_rng: torch.Generator = field(init=False)  # on the model's device: sampling
+    shuffle_rng: torch.Generator = field(init=False)  # on CPU: minibatch order
+
+    def __post_init__(self):
+        s, model = self.settings, self.model
+        self.device = model.goal_init.device
+        # θ_w and θ_m are updated separately, each with its own Adam (as the paper and the authors).
+        self.worker_opt = torch.optim.Adam(model.worker_parameters(), lr=s.lr)
+        self.manager_opt = torch.optim.Adam(model.manager_parameters(), lr=s.lr)
+        self.dis_opt = torch.optim.Adam(model.discriminator.parameters(), lr=s.dis_lr)
+        self.sample_rng = torch_generator(self.seed, f"leakgan-{self.stage}-sample", self.device)
+        self.shuffle_rng = torch_generator(self.seed, f"leakgan-{self.stage}-shuffle")
+        torch.manual_seed(stage_seed(self.seed, f"leakgan-{self.stage}-dropout"))  # D's dropout draws from torch's global stream
+
+    def state_dict(self) -> dict:
+        """Optimizer and random-stream states (the model's state is saved separately)."""
+        return {"worker_opt": self.worker_opt.state_dict(), "manager_opt": self.manager_opt.state_dict(),
+                "dis_opt": self.dis_opt.state_dict(), "sample_rng": self.sample_rng.get_state(),
+                "shuffle_rng": self.shuffle_rng.get_state(), "torch_rng": torch.get_rng_state()}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore what `state_dict` returned."""
+        self.worker_opt.load_state_dict(state["worker_opt"])
+        self.manager_opt.load_state_dict(state["manager_opt"])
+        self.dis_opt.load_state_dict(state["dis_opt"])
+        self.sample_rng.set_state(state["sample_rng"])
+        self.shuffle_rng.set_state(state["shuffle_rng"])
+        torch.set_rng_state(state["torch_rng"])
+
+
+def _step(optimizer: torch.optim.Optimizer, params, clip: float | None) -> None:
+    if clip is not None:
+        torch.nn.utils.clip_grad_norm_(params, clip)
+    optimizer.step()
+
+
+def train_discriminator(run: LeakGANRun, steps: int) -> float:
+    """`steps` × (fresh negatives, `d_epochs` epochs on real vs generated); mean D loss of the last epoch."""
+    s, model, D = run.settings, run.model, run.model.discriminator
+    loss_sum, loss_count = 0.0, 0
+    for _ in range(steps):
+        negatives = model.sample(s.num_negatives, s.temperature, run.sample_rng, GEN_BATCH)
+        # Balanced classes like the authors' 10,000 real vs 10,000 generated: a fresh
+        # subset of the real data when it holds more sequences than num_negatives.
+        positives = run.train
+        if len(positives) > len(negatives):
+            positives = positives[torch.randperm(len(positives), generator=run.shuffle_rng)[:len(negatives)]]
+        tokens = torch.cat([positives, negatives])
+        labels = torch.cat([torch.ones(len(positives), dtype=torch.long), torch.zeros(len(negatives), dtype=torch.long)])
+        D.train()
+        for _ in range(s.d_epochs):
+            loss_sum, loss_count = 0.0, 0
+            order = torch.randperm(len(tokens), generator=run.shuffle_rng)
+            for start in range(0, len(order), s.dis_batch_size):
+                idx = order[start:start + s.dis_batch_size]
+                loss = D.loss(tokens[idx].to(run.device), labels[idx].to(run.device))
+                run.dis_opt.zero_grad(set_to_none=True)
+                loss.backward()
+                run.dis_opt.step()  # the authors do not clip D's gradients
+                loss_sum += float(loss.detach()) * len(idx)
+                loss_count += len(idx)
+    return loss_sum / max(loss_count, 1)
+
+
+def _update_generator(run: LeakGANRun, worker_loss: torch.Tensor, manager_loss_: torch.Tensor) -> None:
+    # The two losses touch disjoint parameters (goals reach the WORKER detached), so one
+    # backward pass gives both separate updates of the paper.
+    run.worker_opt.zero_grad(set_to_none=True)
+    run.manager_opt.zero_grad(set_to_none=True)
+    (worker_loss + manager_loss_).backward()
+    _step(run.worker_opt, run.model.worker_parameters(), run.settings.grad_clip)
+    _step(run.manager_opt, run.model.manager_parameters(), run.settings.grad_clip)
+
+
+def mle_epoch(run: LeakGANRun) -> tuple[float, float]:
+    """One pass over the training data: WORKER by MLE, MANAGER by Eq. 10; mean (worker, manager) losses."""
+    s, model = run.settings, run.model
+    order = torch.randperm(len(run.train), generator=run.shuffle_rng)
+    sums, count = [0.0, 0.0], 0
+    for start in range(0, len(order), s.batch_size):
+        batch = run.train[order[start:start + s.batch_size]].to(run.device)
+        out = model.teacher_forced(batch, s.train_temperature)
+        w_loss = -out.log_probs.mean()
+        m_loss = manager_loss(out.features, out.goals, None, s.step_size)  # Eq. 10
+        _update_generator(run, w_loss, m_loss)
+        sums[0] += float(w_loss.detach()) * len(batch)
+        sums[1] += float(m_loss.detach()) * len(batch)
+        count += len(batch)
+    return sums[0] / count, sums[1] / count
+
+
+def segment_rewards(run: LeakGANRun, samples: torch.Tensor) -> tuple[torch.Tensor, float]:
+    """Q [B, S]: D on `rollout_num` rollouts from each segment boundary c, 2c, ... and on the full sentence, rescaled (Eq. 11)."""
+    s, model, D = run.settings, run.model, run.model.discriminator
+    B, T = samples.shape
+    S, R = model.cfg.num_segments, s.rollout_num
+    boundaries = torch.arange(1, S, device=run.device) * s.step_size  # prefix lengths c, 2c, ... < T
+    was_training = D.training
+    D.eval()
+    with torch.no_grad():
+        full = D.real_prob(samples)  # the last segment's reward needs no rollout
+        if S > 1:
+            # Every repeat and every boundary in one batch: rows ordered (repeat, boundary, sample).
+            given = boundaries.repeat_interleave(B).repeat(R)
+            prefixes = samples.repeat(R * (S - 1), 1)
+            rollouts = model.rollout(prefixes, given, s.train_temperature, run.sample_rng)
+            partial = D.real_prob(rollouts).view(R, S - 1, B)
+            probs = torch.cat([partial, full.expand(R, 1, B)], dim=1)
+        else:
+            probs = full.expand(R, 1, B)
+    D.train(was_training)
+    # The kernels' dispatcher: the CUDA kernel for CUDA tensors, the Numba CPU twin otherwise.
+    rewards = score_rollouts(probs.contiguous(), s.delta)
+    return rewards, float(probs.mean())
+
+
+def adversarial_step(run: LeakGANRun) -> dict:
+    """One policy-gradient step on a sampled batch: MANAGER by Eq. 7, WORKER by Eq. 8-9."""
+    s, model = run.settings, run.model
+    samples = model.sample(s.batch_size, s.train_temperature, run.sample_rng, s.batch_size).to(run.device)
+    rewards, mean_reward = segment_rewards(run, samples)
+    out = model.teacher_forced(samples, s.train_temperature)
+    m_loss = manager_loss(out.features, out.goals, rewards, s.step_size)  # Eq. 7
+    r_intrinsic = intrinsic_reward(out.features, out.sub_goals.detach(), s.step_size)  # Eq. 9
+    w_loss = -(r_intrinsic * out.log_probs).mean()  # Eq. 8 (REINFORCE)
+    _update_generator(run, w_loss, m_loss)
+    return {"mean_reward": mean_reward, "manager_loss": float(m_loss.detach()), "worker_loss": float(w_loss.detach())}
+
+
+@torch.no_grad()
+def evaluate(run: LeakGANRun, tag: str) -> dict:
+    """NLL-test and D's accuracy on the first eval_samples test sequences vs as many fresh samples; their oracle NLL."""
+    s, model, D = run.settings, run.model, run.model.discriminator
+    # A fresh stream per evaluation, so evaluating never shifts the training's random numbers.
+    rng = torch_generator(run.seed, f"leakgan-eval-{tag}", run.device)
+    samples = model.sample(s.eval_samples, s.temperature, rng, GEN_BATCH)
+    was_training = D.training
+    D.eval()
+    test = run.test[:s.eval_samples]  # at the paper's sizes the whole test set (10,000)
+    real_ok = torch.cat([D.real_prob(b.to(run.device)) > 0.5 for b in test.split(GEN_BATCH)])
+    fake_ok = torch.cat([D.real_prob(b.to(run.device)) <= 0.5 for b in samples.split(GEN_BATCH)])
+    D.train(was_training)
+    point = {"nll_test": model.nll(test, GEN_BATCH),
+             "d_accuracy": 0.5 * (float(real_ok.float().mean()) + float(fake_ok.float().mean()))}
+    if run.oracle is not None:
+        point["oracle_nll"] = run.oracle.nll(samples)
+    return point
+
+
+def pretrain(run: LeakGANRun) -> list[dict]:
+    """Interleaved pretraining of D and G; one metrics record per G epoch."""
+    s = run.settings
+    metrics: list[dict] = []
+    total = s.pretrain_rounds * s.pretrain_g_epochs
+    epoch = 0
+    bar = tqdm(total=total, desc="leakgan pretrain", unit="epoch", file=sys.stderr, mininterval=1.0)
+    for round_ in range(1, s.pretrain_rounds + 1):
+        d_loss = train_discriminator(run, s.pretrain_d_steps)
+        for _ in range(s.pretrain_g_epochs):
+            epoch += 1
+            worker_loss, manager_loss_ = mle_epoch(run)
+            point = {"phase": "pretrain", "round": round_, "epoch": epoch, "worker_loss": worker_loss,
+                     "manager_loss": manager_loss_, "d_loss": d_loss}
+            if epoch % s.eval_every == 0 or epoch == total:
+                point.update(evaluate(run, f"pretrain-{epoch}"))
+            metrics.append(point)
+            bar.update(1)
+            bar.set_postfix(worker=round(worker_loss, 3), manager=round(manager_loss_, 3))
+    bar.close()
+    return metrics
+
+
+def adversarial(run: LeakGANRun, start_epoch: int = 0, metrics: list[dict] | None = None,
+                on_epoch_end: Callable[[int, list[dict]], None] | None = None) -> list[dict]:
+    """Adversarial epochs start_epoch+1 .. adversarial_epochs; `on_epoch_end(epoch, metrics)` after each."""
+    s = run.settings
+    metrics = list(metrics or [])
+    bar = tqdm(range(start_epoch + 1, s.adversarial_epochs + 1), desc="leakgan adversarial", unit="epoch",
+               file=sys.stderr, mininterval=1.0, initial=start_epoch, total=s.adversarial_epochs)
+    for epoch in bar:
+        run.model.train()
+        steps = [adversarial_step(run) for _ in range(s.g_steps)]
+        point = {"phase": "adversarial", "epoch": epoch,
+                 **{k: sum(step[k] for step in steps) / len(steps) for k in steps[0]}}
+        if epoch % s.mle_every == 0:  # interleaved training: one supervised epoch every mle_every epochs
+            point["mle_worker_loss"], point["mle_manager_loss"] = mle_epoch(run)
+        point["d_loss"] = train_discriminator(run, s.d_steps)
+        if epoch % s.eval_every == 0 or epoch == s.adversarial_epochs:
+            point.update(evaluate(run, f"adversarial-{epoch}"))
+        metrics.append(point)
+        bar.set_postfix(reward=round(point["mean_reward"], 3), manager=round(point["manager_loss"], 3))
+        if on_epoch_end is not None:
+            on_epoch_end(epoch, metrics)
+    run.model.eval()
+    return metrics
+
+
+def save_checkpoint(path: str | Path, ckpt: dict) -> None:
+    """Save a checkpoint reproducibly (see leakgan.files.save_torch)."""
+    save_torch(path, ckpt)
+
+
+def load_data(args) -> tuple[dict, torch.Tensor, torch.Tensor]:
+    """vocab.json and the train/test token files of a stage's arguments, checked against each other."""
+    vocab = read_json(args.vocab)
+    if not isinstance(vocab, dict) or not isinstance(vocab.get("size"), int):
+        raise UserError(f"{args.vocab}: expected a JSON object with an integer 'size'; re-run the data stage")
+    train = torch.from_numpy(read_tokens(args.train, vocab["size"]))
+    test = torch.from_numpy(read_tokens(args.test, vocab["size"]))
+    if train.shape[1] != test.shape[1]:
+        raise UserError(f"{args.test}: sequences have {test.shape[1]} tokens but {args.train} has {train.shape[1]}; "
+                        "re-run the data stage")
+    return vocab, train, test
+
+
+def load_oracle(path, device):
+    """The oracle for oracle-NLL metrics, or None for real data."""
+    if not path:
+        return None
+    from leakgan.models.oracle import Oracle
+
+    return Oracle.load(path, device)
+
+
+def pretrain_stage(args) -> int:
+    """`leakgan pretrain --model leakgan`: interleaved pretraining; writes the checkpoint and metrics."""
+    s = LeakGANSettings.from_dict(args.settings)
+    device = resolve_device(args.device)
+    vocab, train, test = load_data(args)
+    model = build_model(s, vocab["size"], train.shape[1], args.seed).to(device)
+    run = LeakGANRun(model, s, train, test, args.seed, load_oracle(args.oracle, device))
+    metrics = pretrain(run)
+    run.model.eval()
+    # D's optimizer carries over to the adversarial stage (the authors keep one Adam for D throughout).
+    save_checkpoint(args.out, model.checkpoint(args.settings, vocab.get("pad_id"),
+                                               dis_opt=run.dis_opt.state_dict()))
+    write_jsonl(args.metrics, metrics)
+    return 0
