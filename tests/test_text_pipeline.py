@@ -1,0 +1,38 @@
+"""The smoke pipeline on real text: COCO captions from the shared data → bleu.json."""
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from tests.conftest import require_shared, snakemake
+
+pytestmark = pytest.mark.slow
+
+
+def test_coco_smoke_pipeline_writes_bleu_json(tmp_path):
+    train = require_shared("coco", "train_captions.txt")
+    test = require_shared("coco", "test_captions.txt")
+    coco = f"datasets={{coco: {{source: {train}, format: text, test_source: {test}}}}}"
+    snakemake(tmp_path, "--config", "scale=smoke", coco, "--", "results/coco/bleu.json")
+    result = json.loads((tmp_path / "results/coco/bleu.json").read_text())
+    assert result["dataset"] == "coco" and result["scale"] == "smoke" and result["max_len"] == 32
+    assert set(result["models"]) == {"mle", "leakgan", "leakgan_matched"}
+    vocab = json.loads((tmp_path / "results/coco/data/vocab.json").read_text())
+    words = set(vocab["tokens"]) - {vocab["tokens"][vocab["pad_id"]]}
+    for name, scores in result["models"].items():
+        assert scores["num_samples"] == 200
+        for key in ["nll_test", "sacrebleu"] + [f"bleu{n}" for n in range(2, 6)] + [f"self_bleu{n}" for n in range(2, 6)]:
+            assert math.isfinite(scores[key]), (name, key)
+        assert 0.0 <= scores["bleu2"] <= 1.0 and scores["bleu5"] <= scores["bleu2"]
+        assert scores["sacrebleu_signature"].startswith("nrefs:")
+        model = name.removesuffix("_matched")
+        suffix = ".matched" if name.endswith("_matched") else ""
+        lines = (tmp_path / f"results/coco/{model}/samples{suffix}.txt").read_text().splitlines()
+        assert len(lines) == 200
+        assert all(set(line.split()) <= words for line in lines)
+    assert result["models"]["leakgan"]["temperature"] == 0.6667
+    assert result["models"]["mle"]["temperature"] == 1.0
+    stats = json.loads((tmp_path / "results/coco/data/stats.json").read_text())
+    assert stats["lines_read"] == len(train.read_text(encoding="utf-8").splitlines())
