@@ -26,17 +26,10 @@ from leakgan.train.leakgan import (LeakGANRun, LeakGANSettings, adversarial, loa
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--settings", type=json.loads, required=True, help="the leakgan config block (JSON)")
+    from leakgan.train.pretrain import add_training_arguments
+
+    add_training_arguments(parser)
     parser.add_argument("--pretrained", required=True, help="checkpoint written by `leakgan pretrain --model leakgan`")
-    parser.add_argument("--train", required=True, help="training token file (D's real examples, interleaved MLE)")
-    parser.add_argument("--test", required=True, help="held-out token file (NLL-test, D accuracy)")
-    parser.add_argument("--vocab", required=True, help="vocab.json of the dataset")
-    parser.add_argument("--oracle", default=None, help="oracle .pt for the oracle-NLL curve (synthetic data)")
-    parser.add_argument("--seed", type=int, required=True)
-    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda", "auto"])
-    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch's default)")
-    parser.add_argument("--out", required=True, help="final checkpoint to write")
-    parser.add_argument("--metrics", required=True, help="JSON-lines file of per-epoch metrics")
     parser.add_argument("--checkpoint-dir", required=True, help="folder for resumable checkpoints")
 
 

@@ -10,8 +10,8 @@ from leakgan.files import read_json, read_tokens, save_torch, write_jsonl
 from leakgan.seeding import resolve_device
 
 
-def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", required=True, choices=["mle", "leakgan"])
+def add_training_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments every training stage shares: settings, data, seed, device, outputs."""
     parser.add_argument("--settings", type=json.loads, required=True, help="the model's config block (JSON)")
     parser.add_argument("--train", required=True, help="training token file")
     parser.add_argument("--test", required=True, help="held-out token file (NLL-test)")
@@ -22,6 +22,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch's default)")
     parser.add_argument("--out", required=True, help="checkpoint to write")
     parser.add_argument("--metrics", required=True, help="JSON-lines file of the training curve")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", required=True, choices=["mle", "leakgan"])
+    add_training_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
