@@ -29,6 +29,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/oracle.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/report.smk"
 if os.path.exists(os.path.join(workflow.basedir, "workflow/rules/data.smk")):
 
     include: "workflow/rules/data.smk"

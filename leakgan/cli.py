@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "evaluate": ("leakgan.metrics.evaluate", "score a model's samples (oracle NLL, NLL-test, BLEU)"),
     "collect": ("leakgan.metrics.evaluate", "gather per-model scores into results/<dataset>/nll.json or bleu.json"),
     "table": ("leakgan.metrics.table", "print the results table of an nll.json or bleu.json"),
+    "report": ("leakgan.metrics.report", "write the paper's tables and Figure 2 beside ours (Markdown, HTML, PNG)"),
     "prepare": ("leakgan.data.corpus", "turn a raw corpus into filtered token files"),
     "download": ("leakgan.data.download", "download a raw corpus with checksum verification"),
     "bleu": ("leakgan.metrics.bleu", "BLEU-2..n of a hypothesis file against a reference file"),

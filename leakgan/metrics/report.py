@@ -1,0 +1,381 @@
+"""The `report` command: the paper's tables and Figure 2 from our nll.json / bleu.json.
+
+Tables put the paper's published numbers beside ours (rows = models, as in
+Tables 1-4), so a reader sees at once how far a run is from the paper. The
+same tables come out as Markdown (results/tables.md) and as one self-contained
+HTML page for `snakemake --report`; for real-text datasets a few seeded random
+samples per model follow the table. `--figure` draws the oracle-NLL training
+curve of one synthetic dataset in the style of the paper's Figure 2.
+"""
+from __future__ import annotations
+
+import argparse
+import html
+import random
+from pathlib import Path
+
+from leakgan.errors import UserError
+from leakgan.files import atomic_path, read_json, write_text
+
+# Table 1 (oracle NLL on synthetic data), by sequence length, as printed.
+PAPER_NLL = {
+    20: {"MLE": "9.038", "SeqGAN": "8.736", "RankGAN": "8.247", "LeakGAN": "7.038", "Real": "5.750"},
+    40: {"MLE": "10.411", "SeqGAN": "10.310", "RankGAN": "9.958", "LeakGAN": "7.191", "Real": "4.071"},
+}
+
+# Tables 2-4 (BLEU-n against the test set), by our dataset name, as printed.
+# The paper has no MLE row in these tables, and only BLEU-2 for the poems.
+PAPER_BLEU = {
+    "wmt": ("Table 2, EMNLP2017 WMT News", {
+        "SeqGAN": {2: "0.8590", 3: "0.6015", 4: "0.4541", 5: "0.4498"},
+        "RankGAN": {2: "0.778", 3: "0.478", 4: "0.411", 5: "0.463"},
+        "LeakGAN": {2: "0.956", 3: "0.819", 4: "0.627", 5: "0.498"},
+    }),
+    "coco": ("Table 3, COCO Image Captions", {
+        "SeqGAN": {2: "0.831", 3: "0.642", 4: "0.521", 5: "0.427"},
+        "RankGAN": {2: "0.850", 3: "0.672", 4: "0.557", 5: "0.544"},
+        "LeakGAN": {2: "0.950", 3: "0.880", 4: "0.778", 5: "0.686"},
+    }),
+    "poems": ("Table 4, Chinese Poems", {
+        "SeqGAN": {2: "0.738"},
+        "RankGAN": {2: "0.812"},
+        "LeakGAN": {2: "0.881"},
+    }),
+}
+
+# Paper's model names for our result keys, in the paper's row order.
+MODEL_LABELS = {"mle": "MLE", "seqgan": "SeqGAN", "rankgan": "RankGAN", "leakgan": "LeakGAN", "real": "Real"}
+MISSING = "-"
+MATCHED = "_matched"  # score entries sampled at evaluate.matched_temperature
+
+
+def is_synthetic(result: dict) -> bool:
+    """An nll.json (oracle NLL per model) rather than a bleu.json."""
+    return any("oracle_nll" in m for m in result.get("models", {}).values())
+
+
+def _check(result: dict, source: str) -> None:
+    models = result.get("models")
+    if not isinstance(models, dict) or not models:
+        raise UserError(f"{source}: no 'models' scores; expected an nll.json or bleu.json written by `leakgan collect`")
+    if not is_synthetic(result) and not any("bleu2" in m for m in models.values()):
+        raise UserError(f"{source}: neither oracle NLL nor BLEU scores in it; expected an nll.json or bleu.json")
+
+
+def _fmt(value, digits: int = 3) -> str:
+    return MISSING if value is None else f"{value:.{digits}f}"
+
+
+def _alpha(value) -> str:
+    return MISSING if value is None else f"{value:g}"
+
+
+def split_model(name: str) -> tuple[str, bool]:
+    """'leakgan_matched' -> ('leakgan', True): the model and whether it is the matched-α entry."""
+    return (name[: -len(MATCHED)], True) if name.endswith(MATCHED) else (name, False)
+
+
+def model_label(name: str, scores: dict | None = None) -> str:
+    """'leakgan' -> 'LeakGAN'; a `_matched` entry names the α it was sampled at."""
+    base, matched = split_model(name)
+    label = MODEL_LABELS.get(base, base)
+    if matched:
+        alpha = (scores or {}).get("temperature")
+        return f"{label} (α={_alpha(alpha)})" if alpha is not None else f"{label} (matched α)"
+    return label
+
+
+def _row_order(names) -> list[str]:
+    """Paper models first in the paper's order (each `_matched` variant after its model), then the rest."""
+    order = list(MODEL_LABELS)
+
+    def key(name):
+        base, matched = split_model(name)
+        return (order.index(base) if base in order else len(order), base, matched)
+
+    return sorted(names, key=key)
+
+
+def nll_table(result: dict) -> tuple[str, list[str], list[list[str]]]:
+    """Title, header and rows of Table 1 for one synthetic dataset: ours beside the paper's oracle NLL."""
+    seq_len = result.get("seq_len")
+    paper = PAPER_NLL.get(seq_len, {})
+    ours = result.get("models", {})
+    names = _row_order(set(ours) | {n for n, label in MODEL_LABELS.items() if label in paper})
+    header = ["Model", "α", "oracle NLL"]
+    if paper:
+        header.append("oracle NLL (paper)")
+    header.append("NLL-test")
+    rows = []
+    for name in names:
+        scores = ours.get(name, {})
+        row = [model_label(name, scores), MISSING if name == "real" else _alpha(scores.get("temperature")),
+               _fmt(scores.get("oracle_nll"))]
+        if paper:
+            row.append(MISSING if split_model(name)[1] else paper.get(model_label(name), MISSING))
+        row.append(_fmt(scores.get("nll_test")))
+        rows.append(row)
+    where = f"Table 1, length {seq_len}" if paper else "no paper numbers for this length"
+    return f"{result.get('dataset', '?')}: oracle NLL ({where})", header, rows
+
+
+def bleu_orders(result: dict) -> list[int]:
+    """The BLEU orders n that any model of a bleu.json has."""
+    have = {int(k[4:]) for m in result.get("models", {}).values() for k in m if k[:4] == "bleu" and k[4:].isdigit()}
+    return sorted(have)
+
+
+def bleu_table(result: dict) -> tuple[str, list[str], list[list[str]]]:
+    """Title, header and rows of Tables 2-4 for one text dataset: BLEU-n ours, and the paper's where it has one."""
+    name = result.get("dataset", "?")
+    where, paper = PAPER_BLEU.get(name, ("no paper numbers for this dataset", {}))
+    ours = result.get("models", {})
+    orders = bleu_orders(result)
+    paper_orders = {n for scores in paper.values() for n in scores}
+    names = _row_order(set(ours) | {n for n, label in MODEL_LABELS.items() if label in paper})
+    header = ["Model", "α"]
+    for n in orders:
+        header.append(f"BLEU-{n}")
+        if n in paper_orders:
+            header.append(f"BLEU-{n} (paper)")
+    header.append("NLL-test")
+    rows = []
+    for model in names:
+        scores = ours.get(model, {})
+        published = {} if split_model(model)[1] else paper.get(model_label(model), {})
+        row = [model_label(model, scores), _alpha(scores.get("temperature"))]
+        for n in orders:
+            row.append(_fmt(scores.get(f"bleu{n}")))
+            if n in paper_orders:
+                row.append(published.get(n, MISSING))
+        row.append(_fmt(scores.get("nll_test")))
+        rows.append(row)
+    return f"{name}: BLEU ({where})", header, rows
+
+
+def results_table(result: dict) -> tuple[str, list[str], list[list[str]]]:
+    return nll_table(result) if is_synthetic(result) else bleu_table(result)
+
+
+def run_note(result: dict) -> str:
+    """One line on how the numbers were made, and a warning when they cannot be compared with the paper's."""
+    scale = result.get("scale", "?")
+    note = f"scale {scale}, seed {result.get('seed', '?')}"
+    samples = {m.get("num_samples") for m in result.get("models", {}).values() if m.get("num_samples")}
+    if samples:
+        note += f", {'/'.join(str(s) for s in sorted(samples))} samples per model"
+    if scale != "paper":
+        note += "; not the paper's sizes, so not comparable with the paper's numbers"
+    return note
+
+
+def pick_samples(lines: list[str], k: int, seed: int, stream: str) -> list[str]:
+    """k lines drawn without replacement by a seeded generator, in file order (all lines if fewer)."""
+    if len(lines) <= k:
+        return list(lines)
+    # A str seed is hashed with SHA-512 by `random`, so the draw is the same on every run and machine.
+    picked = random.Random(f"{seed}:{stream}").sample(range(len(lines)), k)
+    return [lines[i] for i in sorted(picked)]
+
+
+def samples_path(result_path: str | Path, model: str) -> Path:
+    """Where the evaluate stage put a model's decoded samples, beside its bleu.json."""
+    base, matched = split_model(model)
+    return Path(result_path).parent / base / ("samples.matched.txt" if matched else "samples.txt")
+
+
+def read_samples(result_path: str | Path, result: dict, k: int, seed: int) -> dict[str, list[str]]:
+    """Model -> k seeded random decoded samples, for every model of a bleu.json."""
+    out = {}
+    for model in _row_order(result.get("models", {})):
+        path, stream = samples_path(result_path, model), f"{result.get('dataset')}/{model}"
+        if not path.exists():
+            raise UserError(f"{path}: samples file not found; run the evaluate stage for {stream}")
+        out[model] = pick_samples(path.read_text(encoding="utf-8").splitlines(), k, seed, stream)
+    return out
+
+
+# ---------------------------------------------------------------- Markdown
+
+def _count(picked: list[str]) -> str:
+    return f"{len(picked)} random sample" + ("" if len(picked) == 1 else "s")
+
+
+def markdown_table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """A pipe table, model names left-aligned and numbers right-aligned."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join([":---"] + ["---:"] * (len(header) - 1)) + "|"]
+    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
+    return lines
+
+
+def markdown_section(result: dict, samples: dict[str, list[str]] | None = None) -> list[str]:
+    """A dataset's heading, run note, table and (real text) samples."""
+    title, header, rows = results_table(result)
+    lines = [f"## {title}", "", run_note(result), ""] + markdown_table(header, rows)
+    for model, picked in (samples or {}).items():
+        scores = result["models"].get(model, {})
+        lines += ["", f"### {result.get('dataset')}: {_count(picked)} from {model_label(model, scores)}", ""]
+        fence = "````" if any("```" in s for s in picked) else "```"
+        lines += [fence + "text"] + [s if s.strip() else "(empty)" for s in picked] + [fence]
+    return lines
+
+
+def markdown_report(sections: list[tuple[dict, dict | None]]) -> str:
+    lines = ["# LeakGAN results beside the paper's", "",
+             "Rows are models; `(paper)` columns are the numbers published in Guo et al., AAAI 2018; "
+             "`-` means no number (a model we did not train, or one the paper does not report). "
+             "α is the softmax temperature the evaluation samples were drawn at.", ""]
+    for result, samples in sections:
+        lines += markdown_section(result, samples) + [""]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- HTML (for `snakemake --report`)
+
+_CSS = """
+body { font-family: sans-serif; margin: 1.5em; color: #222; }
+table { border-collapse: collapse; margin: 0.5em 0 1em 0; }
+th, td { border: 1px solid #bbb; padding: 0.25em 0.6em; }
+th { background: #eee; } td { text-align: right; font-variant-numeric: tabular-nums; }
+td:first-child, th:first-child { text-align: left; }
+th.paper, td.paper { background: #f6f3e8; color: #555; }
+p.note { color: #555; font-size: 0.9em; }
+ol.samples { font-family: monospace; font-size: 0.9em; }
+"""
+
+
+def html_table(header: list[str], rows: list[list[str]]) -> str:
+    def cell(tag, text, col):
+        cls = ' class="paper"' if "(paper)" in header[col] else ""
+        return f"<{tag}{cls}>{html.escape(text)}</{tag}>"
+
+    out = ["<table>", "<tr>" + "".join(cell("th", h, i) for i, h in enumerate(header)) + "</tr>"]
+    out += ["<tr>" + "".join(cell("td", c, i) for i, c in enumerate(row)) + "</tr>" for row in rows]
+    return "\n".join(out + ["</table>"])
+
+
+def html_report(sections: list[tuple[dict, dict | None]]) -> str:
+    parts = ["<!DOCTYPE html>", '<html><head><meta charset="utf-8"><title>LeakGAN results</title>',
+             f"<style>{_CSS}</style></head><body>",
+             "<h1>LeakGAN results beside the paper's</h1>",
+             "<p>Rows are models; shaded <em>(paper)</em> columns are the numbers published in Guo et al., AAAI 2018; "
+             "- means no number. α is the softmax temperature the evaluation samples were drawn at.</p>"]
+    for result, samples in sections:
+        title, header, rows = results_table(result)
+        parts += [f"<h2>{html.escape(title)}</h2>", f'<p class="note">{html.escape(run_note(result))}</p>',
+                  html_table(header, rows)]
+        for model, picked in (samples or {}).items():
+            label = model_label(model, result["models"].get(model))
+            heading = f"{result.get('dataset')}: {_count(picked)} from {label}"
+            parts.append(f"<h3>{html.escape(heading)}</h3>")
+            parts.append('<ol class="samples">' + "".join(
+                f"<li>{html.escape(s) if s.strip() else '<em>(empty)</em>'}</li>" for s in picked) + "</ol>")
+    return "\n".join(parts + ["</body></html>", ""])
+
+
+# ---------------------------------------------------------------- Figure 2
+
+def curve_series(result: dict) -> tuple[dict[str, tuple[list[float], list[float]]], float | None]:
+    """Label -> (epochs, oracle NLL) per model, and the epoch where LeakGAN's adversarial training starts.
+
+    LeakGAN's adversarial epochs continue its pretraining epochs on one axis, as in Figure 2.
+    """
+    series: dict[str, tuple[list[float], list[float]]] = {}
+    adversarial_start = None
+    for name in _row_order(result.get("models", {})):
+        scores = result["models"][name]
+        curve = scores.get("curve") or []
+        if not curve:
+            continue
+        stages = [p.get("stage") or p.get("phase") for p in curve]
+        pretrain_epochs = max((p["epoch"] for p, s in zip(curve, stages) if s == "pretrain"), default=0)
+        if "adversarial" in stages:
+            adversarial_start = pretrain_epochs
+        xs, ys = [], []
+        for point, stage in zip(curve, stages):
+            if point.get("oracle_nll") is None:
+                continue
+            offset = pretrain_epochs if stage == "adversarial" else 0
+            xs.append(point["epoch"] + offset)
+            ys.append(point["oracle_nll"])
+        if xs:
+            # The MLE curve is sampled at α = 1; LeakGAN's at its evaluation α.
+            alpha = scores.get("temperature") if name == "leakgan" else 1.0
+            series[f"{model_label(name)} (α={_alpha(alpha)})"] = (xs, ys)
+    return series, adversarial_start
+
+
+def plot_curves(result: dict, path: str | Path) -> None:
+    """Oracle NLL vs epoch for every model with a curve, a dashed line where adversarial training starts (Figure 2)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    series, adversarial_start = curve_series(result)
+    if not series:
+        raise UserError(f"{result.get('dataset')}: no training curve with oracle NLL in the nll.json")
+    fig, ax = plt.subplots(figsize=(7, 4.2), dpi=120)
+    for label, (xs, ys) in series.items():
+        ax.plot(xs, ys, marker="o" if len(xs) < 30 else None, markersize=3, linewidth=1.5, label=label)
+    if adversarial_start is not None:
+        ax.axvline(adversarial_start, color="black", linestyle="--", linewidth=1)
+        # At the foot of the line: early in adversarial training the curves are still high.
+        ax.annotate("adversarial →", xy=(adversarial_start, 0), xycoords=("data", "axes fraction"),
+                    xytext=(3, 4), textcoords="offset points", fontsize=8)
+    ax.set_xlabel("epoch (LeakGAN: pretraining, then adversarial)")
+    ax.set_ylabel("oracle NLL")
+    ax.set_title(f"{result.get('dataset')}: training curves (cf. paper Figure 2), scale {result.get('scale', '?')}")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(alpha=0.3)
+    # The real data's oracle NLL goes in the legend, not on the axes: as a line it
+    # would stretch the y range and flatten the curves, and Figure 2 has none.
+    real = result["models"].get("real", {}).get("oracle_nll")
+    ax.legend(fontsize=8, title=None if real is None else f"real data: {real:.3f}", title_fontsize=8)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", metadata={"Software": None})
+    plt.close(fig)
+
+
+# ---------------------------------------------------------------- command line
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("results", nargs="+", help="nll.json / bleu.json files, in the order to report them")
+    parser.add_argument("--markdown", help="write the tables (and samples) as Markdown here")
+    parser.add_argument("--html", help="write the same as a self-contained HTML page here")
+    parser.add_argument("--figure", help="write the oracle-NLL training curve PNG of the one nll.json given here")
+    parser.add_argument("--num-samples", type=int, default=20,
+                        help="random samples shown per model for real text, read from <model>/samples.txt beside "
+                             "each bleu.json (default 20; 0 = none)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the sample draw")
+
+
+def run(args: argparse.Namespace) -> int:
+    if not (args.markdown or args.html or args.figure):
+        raise UserError("nothing to write: give --markdown, --html and/or --figure")
+    if args.num_samples < 0:
+        raise UserError(f"--num-samples must be 0 or more, got {args.num_samples}")
+    loaded = []
+    for path in args.results:
+        result = read_json(path)
+        _check(result, path)
+        loaded.append((path, result))
+    if args.figure:
+        synthetic = [r for _, r in loaded if is_synthetic(r)]
+        if len(loaded) != 1 or not synthetic:
+            raise UserError("--figure draws one synthetic dataset: give exactly one nll.json")
+        plot_curves(synthetic[0], args.figure)
+    if args.markdown or args.html:
+        sections = []
+        for path, result in loaded:
+            samples = None
+            if not is_synthetic(result) and args.num_samples:
+                samples = read_samples(path, result, args.num_samples, args.seed)
+            sections.append((result, samples))
+        if args.markdown:
+            write_text(args.markdown, markdown_report(sections))
+        if args.html:
+            write_text(args.html, html_report(sections))
+    return 0
