@@ -194,6 +194,18 @@ def cuda_kernel(tpb: int = THREADS_PER_BLOCK):
             return rank
         return 1.0 / (1.0 + math.exp(-delta * (0.5 - rank / batch)))
 
+    @cuda.jit(device=True)
+    def tile_counts(tile, n, mine):
+        # How many of the first n tile entries are larger than, and equal to, mine.
+        greater = 0
+        equal = 0
+        for k in range(n):
+            if tile[k] > mine:
+                greater += 1
+            elif tile[k] == mine:
+                equal += 1
+        return greater, equal
+
     @cuda.jit
     def rescale_kernel(rewards, delta, as_rank, out):
         # Grid: x = column, y = chunk of rows; each thread ranks one element by
@@ -217,23 +229,21 @@ def cuda_kernel(tpb: int = THREADS_PER_BLOCK):
             # last row, so a batch that is not a multiple of tpb is safe.
             cuda.syncthreads()
             if i < batch:
-                for k in range(min(tpb, batch - start)):
-                    if tile[k] > mine:
-                        greater += 1
-                    elif tile[k] == mine:
-                        equal += 1
+                g, e = tile_counts(tile, min(tpb, batch - start), mine)
+                greater += g
+                equal += e
             cuda.syncthreads()
         if i < batch:
             out[i, s] = activation(greater + (equal + 1) / 2.0, batch, delta, as_rank)
 
-    return rescale_kernel, activation
+    return rescale_kernel, activation, tile_counts
 
 
 def launch_rescale(rewards, delta: float, out, as_rank: bool = False, stream=0,
                    tpb: int = THREADS_PER_BLOCK) -> None:
     """Launch the CUDA kernel on device arrays rewards -> out (both B x S) on stream."""
     batch, segments = rewards.shape
-    kernel, _ = cuda_kernel(tpb)
+    kernel = cuda_kernel(tpb)[0]
     # Grid y is capped at 65535 blocks; columns go on x, which allows 2**31 - 1.
     grid = (segments, (batch + tpb - 1) // tpb)
     kernel[grid, tpb, stream](rewards, float(delta), bool(as_rank), out)

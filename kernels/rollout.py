@@ -77,7 +77,7 @@ def cuda_kernel(tpb: int = THREADS_PER_BLOCK):
     global cuda
     from numba import cuda, float64
 
-    _, activation = rescale_cuda_kernel(tpb)
+    _, activation, tile_counts = rescale_cuda_kernel(tpb)
 
     @cuda.jit(device=True)
     def kept_mean(probs, keep, s, b):
@@ -110,11 +110,9 @@ def cuda_kernel(tpb: int = THREADS_PER_BLOCK):
                 tile[tid] = kept_mean(probs, keep, s, j)
             cuda.syncthreads()
             if i < batch:
-                for k in range(min(tpb, batch - start)):
-                    if tile[k] > mine:
-                        greater += 1
-                    elif tile[k] == mine:
-                        equal += 1
+                g, e = tile_counts(tile, min(tpb, batch - start), mine)
+                greater += g
+                equal += e
             cuda.syncthreads()
         if i < batch:
             out[i, s] = activation(greater + (equal + 1) / 2.0, batch, delta, False)
