@@ -1,0 +1,278 @@
+"""Synthetic-20 quality on the standard oracle: MLE vs LeakGAN (after pretraining, after adversarial training).
+
+Run (from the repository root; about 45-60 min on 2 busy CPU cores, one torch thread):
+    python benchmarks/synthetic_quality.py > benchmarks/out/synthetic_quality.txt 2>&1
+    python benchmarks/synthetic_quality.py --calibrate      # time each unit of work (a minute or two)
+
+Needs the standard oracle (SeqGAN / LeakGAN / Texygen `target_params.pkl`) at
+../shared/data/oracle/target_params.pkl relative to the repository root (or
+--oracle PATH). The data are drawn as the pipeline's oracle stage draws them
+(10,000 train + 10,000 test sequences of 20 tokens, vocab 5,000, the
+"oracle-train" / "oracle-test" streams of the seed). Training goes through the
+library (leakgan.train.mle.train_mle; leakgan.train.leakgan pretrain /
+adversarial with the run set up as `leakgan pretrain` / `leakgan adversarial`
+do), at a reduced schedule printed at the top. Every row's oracle NLL is
+computed on the same number of samples, each drawn from the same named random
+stream; NLL-test is on the whole test set (it does not depend on α).
+
+Columns: oracle NLL (mean per-token −log p_oracle of the model's samples;
+lower = samples the oracle finds likelier) and NLL-test (mean per-token −log
+p_model of held-out oracle data; lower = better coverage of the real data).
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from leakgan.data.synthetic import build_oracle  # noqa: E402
+from leakgan.errors import UserError  # noqa: E402
+from leakgan.seeding import stage_seed, torch_generator  # noqa: E402
+from leakgan.train.leakgan import (GEN_BATCH, LeakGANRun, LeakGANSettings, adversarial, adversarial_step,  # noqa: E402
+                                   build_model, mle_epoch, pretrain, train_discriminator)
+from leakgan.train.mle import train_mle  # noqa: E402
+
+DEFAULT_ORACLE = ROOT.parent / "shared" / "data" / "oracle" / "target_params.pkl"
+SEQ_LEN, VOCAB, NUM_TRAIN, NUM_TEST = 20, 5000, 10000, 10000
+ALPHA_MLE, ALPHA_LEAKGAN = 1.0, 0.6667  # default evaluation temperatures (LeakGAN: logits × 1.5, as the authors)
+PAPER = {"MLE": 9.038, "LeakGAN": 7.038, "Real": 5.750}  # Table 1, length 20 (10,000 samples, full schedule)
+
+# Reduced D: fewer windows and filters than Table 7 (1..10, 15, 20; 1,720 features) for CPU time.
+REDUCED_FILTER_SIZES = [1, 2, 3, 4, 5, 10, 15, 20]
+REDUCED_NUM_FILTERS = [50, 50, 50, 50, 50, 50, 50, 50]
+
+
+def log(msg: str = "") -> None:
+    print(msg, flush=True)
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--oracle", default=str(DEFAULT_ORACLE), help="standard oracle pickle (target_params.pkl)")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1: shared machine)")
+    p.add_argument("--eval-samples", type=int, default=5000, help="samples per row for oracle NLL")
+    p.add_argument("--table7-d", action="store_true", help="use Table 7's full discriminator (slow on CPU)")
+    p.add_argument("--dis-emb-dim", type=int, default=64)
+    p.add_argument("--pretrain-rounds", type=int, default=3)
+    p.add_argument("--pretrain-d-steps", type=int, default=2)
+    p.add_argument("--pretrain-g-epochs", type=int, default=3)
+    p.add_argument("--d-epochs", type=int, default=2)
+    p.add_argument("--num-negatives", type=int, default=3000)
+    p.add_argument("--adversarial-epochs", type=int, default=25)
+    p.add_argument("--d-steps", type=int, default=1)
+    p.add_argument("--rollout-num", type=int, default=4)
+    p.add_argument("--mle-every", type=int, default=10)
+    p.add_argument("--mle-epochs", type=int, default=None,
+                   help="MLE baseline epochs (default: LeakGAN's generator MLE epochs in pretraining + adversarial)")
+    p.add_argument("--calibrate", action="store_true", help="time one unit of each kind of work and exit")
+    return p.parse_args()
+
+
+def leakgan_settings(a) -> LeakGANSettings:
+    s = LeakGANSettings(
+        dis_emb_dim=a.dis_emb_dim,
+        filter_sizes=None if a.table7_d else REDUCED_FILTER_SIZES,
+        num_filters=None if a.table7_d else REDUCED_NUM_FILTERS,
+        pretrain_rounds=a.pretrain_rounds, pretrain_d_steps=a.pretrain_d_steps,
+        pretrain_g_epochs=a.pretrain_g_epochs, d_epochs=a.d_epochs, num_negatives=a.num_negatives,
+        adversarial_epochs=a.adversarial_epochs, d_steps=a.d_steps, rollout_num=a.rollout_num,
+        mle_every=a.mle_every, checkpoint_every=10 ** 9,
+        # The library's in-training evaluation: only at the last epoch of each stage, on few samples
+        # (its numbers are not the table's; the table's come from `score` below).
+        eval_every=10 ** 9, eval_samples=500,
+    )
+    return s
+
+
+def mle_settings(epochs: int) -> dict:
+    # The pipeline's `mle` block (config.yaml), only `epochs` reduced; no curve (eval at the last epoch only).
+    return {"emb_dim": 32, "hidden_dim": 32, "batch_size": 64, "lr": 0.01, "epochs": epochs,
+            "eval_every": 10 ** 9, "curve_samples": 500, "grad_clip": 5.0, "temperature": ALPHA_MLE}
+
+
+def load_data(a):
+    path = Path(a.oracle)
+    if not path.exists():
+        sys.exit(f"synthetic_quality: the standard oracle is missing: {path}\n"
+                 "Put the SeqGAN/LeakGAN/Texygen target_params.pkl there, or pass --oracle PATH.")
+    dataset = {"oracle_params": str(path), "vocab_size": VOCAB, "seq_len": SEQ_LEN}
+    torch.manual_seed(stage_seed(a.seed, "oracle-global"))
+    try:
+        oracle = build_oracle(dataset, {}, a.seed)
+    except UserError as exc:
+        sys.exit(f"synthetic_quality: {exc}")
+    train = oracle.sample(NUM_TRAIN, SEQ_LEN, torch_generator(a.seed, "oracle-train"))
+    test = oracle.sample(NUM_TEST, SEQ_LEN, torch_generator(a.seed, "oracle-test"))
+    return oracle, train, test
+
+
+def score(name, model, alpha, oracle, test, a, rows, note="", nll_test=None):
+    """One table row: oracle NLL of eval_samples samples at α (fixed stream), NLL-test on the whole test set.
+
+    NLL-test does not depend on α: pass the previous row's value to skip recomputing it."""
+    t0 = time.time()
+    model.eval()
+    with torch.no_grad():
+        if model is oracle:
+            samples = oracle.sample(a.eval_samples, SEQ_LEN, torch_generator(a.seed, "bench-eval"))
+            nll_test = oracle.nll(test)
+        else:
+            samples = model.sample(a.eval_samples, alpha, torch_generator(a.seed, "bench-eval"), GEN_BATCH)
+            if nll_test is None:
+                nll_test = model.nll(test, GEN_BATCH)
+    row = {"name": name, "alpha": alpha, "oracle_nll": oracle.nll(samples), "nll_test": nll_test, "note": note}
+    rows.append(row)
+    log(f"  scored {name:<28} α={'-' if alpha is None else f'{alpha:.4f}'}  oracle NLL {row['oracle_nll']:.3f}  "
+        f"NLL-test {row['nll_test']:.3f}  ({time.time() - t0:.0f} s)")
+
+
+def calibrate(a, oracle, train, test):
+    s = leakgan_settings(a)
+    log("calibration (one unit of each; seconds):")
+    t = time.time()
+    train_mle(train, test, VOCAB, mle_settings(1), a.seed, torch.device("cpu"))
+    log(f"  MLE baseline epoch (incl. NLL-test)         {time.time() - t:7.1f}")
+    model = build_model(s, VOCAB, SEQ_LEN, a.seed)
+    run = LeakGANRun(model, s, train, test, a.seed, oracle)
+    t = time.time()
+    model.sample(1000, s.temperature, torch_generator(a.seed, "cal"), GEN_BATCH)
+    log(f"  LeakGAN sample 1,000                        {time.time() - t:7.1f}")
+    t = time.time()
+    s_one = dataclasses.replace(s, d_epochs=1, num_negatives=1000)
+    run.settings = s_one
+    train_discriminator(run, 1)
+    log(f"  D step: 1,000 negatives, 1 epoch on 2,000   {time.time() - t:7.1f}")
+    run.settings = s
+    t = time.time()
+    mle_epoch(run)
+    log(f"  LeakGAN G MLE epoch (10,000)                {time.time() - t:7.1f}")
+    t = time.time()
+    model.train()
+    for _ in range(3):
+        adversarial_step(run)
+    log(f"  LeakGAN adversarial G step (x1)             {(time.time() - t) / 3:7.1f}")
+    t = time.time()
+    model.nll(test, GEN_BATCH)
+    log(f"  LeakGAN NLL-test (10,000)                   {time.time() - t:7.1f}")
+    t = time.time()
+    oracle.nll(test[:5000])
+    log(f"  oracle NLL (5,000)                          {time.time() - t:7.1f}")
+
+
+def main():
+    a = parse_args()
+    torch.set_num_threads(a.threads)
+    start = time.time()
+    oracle, train, test = load_data(a)
+    log(f"data: standard oracle {a.oracle}; {NUM_TRAIN} train + {NUM_TEST} test sequences, length {SEQ_LEN}, "
+        f"vocab {VOCAB} (drawn in {time.time() - start:.0f} s)")
+    if a.calibrate:
+        calibrate(a, oracle, train, test)
+        return
+    s = leakgan_settings(a)
+    pre_g_epochs = s.pretrain_rounds * s.pretrain_g_epochs
+    adv_mle_epochs = s.adversarial_epochs // s.mle_every
+    mle_epochs = a.mle_epochs if a.mle_epochs is not None else pre_g_epochs + adv_mle_epochs
+    dis = ("Table 7 (windows 1..10,15,20; 1,720 filters)" if a.table7_d else
+           f"REDUCED vs Table 7: windows {REDUCED_FILTER_SIZES}, filters {REDUCED_NUM_FILTERS} "
+           f"({sum(REDUCED_NUM_FILTERS)} features; Table 7 has 12 windows, 1,720)")
+
+    log("=" * 100)
+    log("synthetic-20, standard oracle — MLE vs LeakGAN (reduced schedule; NOT the paper's full schedule)")
+    log(f"seed {a.seed} (every stage's stream derived from it); torch threads {torch.get_num_threads()}; device cpu")
+    log(f"oracle NLL on {a.eval_samples:,} samples per row (paper: 10,000), same stream 'bench-eval' for every row; "
+        f"NLL-test on all {NUM_TEST:,} test sequences")
+    log(f"MLE baseline: emb 32, hidden 32, batch 64, Adam lr 0.01, clip 5.0; {mle_epochs} epochs "
+        f"(config.yaml: 80); sampled at α = {ALPHA_MLE}")
+    log(f"LeakGAN G: emb {s.emb_dim}, hidden {s.hidden_dim}, goal k {s.goal_size}, c {s.step_size}, batch {s.batch_size}, "
+        f"Adam lr {s.lr}, clip {s.grad_clip}; train α {s.train_temperature}, negatives/eval α {s.temperature}")
+    log(f"LeakGAN D: emb {s.dis_emb_dim}, {dis}; dropout {s.dropout}, L2 {s.l2_reg}, batch {s.dis_batch_size}, "
+        f"Adam lr {s.dis_lr}")
+    log(f"pretraining: {s.pretrain_rounds} rounds × (D: {s.pretrain_d_steps} × {s.num_negatives:,} fresh negatives × "
+        f"{s.d_epochs} epochs; G: {s.pretrain_g_epochs} MLE epochs)  = {pre_g_epochs} G MLE epochs  "
+        f"(authors: 10 × (5 × 10,000 × 3; 8) = 80)")
+    log(f"adversarial: {s.adversarial_epochs} epochs × (G: {s.g_steps} step, {s.rollout_num} rollouts, δ {s.delta}; "
+        f"D: {s.d_steps} × {s.num_negatives:,} negatives × {s.d_epochs} epochs), one MLE epoch every {s.mle_every} "
+        f"(= {adv_mle_epochs} more G MLE epochs)  (authors: 800 epochs, D 5 × 10,000 × 3)")
+    log(f"generator MLE epochs: LeakGAN {pre_g_epochs} (pretraining) + {adv_mle_epochs} (interleaved) = "
+        f"{pre_g_epochs + adv_mle_epochs}; MLE baseline {mle_epochs}")
+    log("=" * 100)
+
+    rows: list[dict] = []
+    log("\n[1/4] real data (oracle samples)")
+    score("Real (oracle samples)", oracle, None, oracle, test, a, rows)
+
+    log(f"\n[2/4] MLE baseline: {mle_epochs} epochs")
+    t = time.time()
+    mle_model, _ = train_mle(train, test, VOCAB, mle_settings(mle_epochs), a.seed, torch.device("cpu"))
+    log(f"  trained in {time.time() - t:.0f} s")
+    score("MLE", mle_model, ALPHA_MLE, oracle, test, a, rows, "default")
+    score("MLE", mle_model, ALPHA_LEAKGAN, oracle, test, a, rows, "matched", rows[-1]["nll_test"])
+    del mle_model
+
+    log(f"\n[3/4] LeakGAN pretraining: {pre_g_epochs} G epochs")
+    t = time.time()
+    model = build_model(s, VOCAB, SEQ_LEN, a.seed)  # as `leakgan pretrain --model leakgan`
+    run = LeakGANRun(model, s, train, test, a.seed, oracle)
+    pre_metrics = pretrain(run)
+    model.eval()
+    log(f"  pretrained in {time.time() - t:.0f} s; last: {json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in pre_metrics[-1].items()})}")
+    score("LeakGAN after pretraining", model, ALPHA_LEAKGAN, oracle, test, a, rows, "default")
+    score("LeakGAN after pretraining", model, ALPHA_MLE, oracle, test, a, rows, "matched", rows[-1]["nll_test"])
+
+    log(f"\n[4/4] LeakGAN adversarial training: {s.adversarial_epochs} epochs")
+    t = time.time()
+    # As `leakgan adversarial`: a new run with the adversarial stage's streams; D's Adam carries over.
+    dis_opt_state = run.dis_opt.state_dict()
+    run = LeakGANRun(model, s, train, test, a.seed, oracle, stage="adversarial")
+    run.dis_opt.load_state_dict(dis_opt_state)
+
+    def progress(epoch, metrics):
+        if epoch % 10 == 0 or epoch == s.adversarial_epochs:
+            m = metrics[-1]
+            log(f"  epoch {epoch:4d}  mean reward {m['mean_reward']:.3f}  D loss {m['d_loss']:.3f}  "
+                f"({time.time() - t:.0f} s)")
+
+    adv_metrics = adversarial(run, on_epoch_end=progress)
+    model.eval()
+    log(f"  adversarial training in {time.time() - t:.0f} s; last: {json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in adv_metrics[-1].items()})}")
+    score("LeakGAN after adversarial", model, ALPHA_LEAKGAN, oracle, test, a, rows, "default")
+    score("LeakGAN after adversarial", model, ALPHA_MLE, oracle, test, a, rows, "matched", rows[-1]["nll_test"])
+
+    # ------------------------------------------------------------------ table
+    log("\n" + "=" * 100)
+    log(f"RESULTS  synthetic-20, standard oracle, seed {a.seed}; oracle NLL on {a.eval_samples:,} samples/row; "
+        f"NLL-test on {NUM_TEST:,} test sequences")
+    log(f"{'model':<28}{'α':>8}{'setting':>10}{'oracle NLL':>13}{'NLL-test':>11}{'paper (T1)':>12}")
+    log("-" * 82)
+    for r in rows:
+        alpha = "-" if r["alpha"] is None else f"{r['alpha']:.4f}"
+        paper = ""
+        if r["note"] == "default" or r["alpha"] is None:
+            key = "Real" if r["alpha"] is None else ("MLE" if r["name"] == "MLE" else
+                                                      "LeakGAN" if "adversarial" in r["name"] else None)
+            paper = f"{PAPER[key]:.3f}" if key else ""
+        log(f"{r['name']:<28}{alpha:>8}{r['note']:>10}{r['oracle_nll']:>13.3f}{r['nll_test']:>11.3f}{paper:>12}")
+    log("-" * 82)
+    log("default: each model at its own α (MLE 1.0, LeakGAN 0.6667 = logits × 1.5). matched: the other α, so that")
+    log("both models are compared at α = 1.0 and at α = 0.6667. NLL-test does not depend on α (always α = 1).")
+    by = {(r["name"], r["alpha"]): r["oracle_nll"] for r in rows}
+    log("\nmatched comparisons (oracle NLL):")
+    for alpha in (ALPHA_MLE, ALPHA_LEAKGAN):
+        log(f"  α = {alpha:.4f}:  MLE {by[('MLE', alpha)]:.3f}   LeakGAN pretrained "
+            f"{by[('LeakGAN after pretraining', alpha)]:.3f}   LeakGAN adversarial "
+            f"{by[('LeakGAN after adversarial', alpha)]:.3f}")
+    log(f"\ntotal wall time: {time.time() - start:.0f} s ({(time.time() - start) / 60:.1f} min)")
+
+
+if __name__ == "__main__":
+    main()
