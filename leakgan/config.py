@@ -17,7 +17,6 @@ import yaml
 from leakgan.errors import UserError
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "workflow" / "schemas"
-DATASET_TYPES = ("synthetic", "text")
 MODEL_SECTIONS = ("mle", "leakgan")
 
 

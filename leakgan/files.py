@@ -89,12 +89,6 @@ def read_tokens(path: str | os.PathLike, vocab_size: int | None = None) -> np.nd
     return array
 
 
-def append_jsonl(path: str | os.PathLike, record: dict) -> None:
-    """Append one JSON record as a line (metric logs; not an output Snakemake trusts)."""
-    with open(path, "a", encoding="utf-8") as handle:
-        handle.write(json.dumps(record, sort_keys=True) + "\n")
-
-
 def read_jsonl(path: str | os.PathLike) -> list[dict]:
     """Read a JSON-lines file."""
     with open(path, encoding="utf-8") as handle:

@@ -21,13 +21,11 @@ from leakgan.files import write_jsonl
 from leakgan.models import read_checkpoint
 from leakgan.models.generator import LeakGANModel
 from leakgan.seeding import resolve_device
-from leakgan.train.leakgan import (LeakGANRun, LeakGANSettings, adversarial, load_data, load_oracle,
-                                   save_checkpoint)
+from leakgan.train.leakgan import LeakGANRun, LeakGANSettings, adversarial, save_checkpoint
+from leakgan.train.pretrain import add_training_arguments, load_data, load_oracle
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    from leakgan.train.pretrain import add_training_arguments
-
     add_training_arguments(parser)
     parser.add_argument("--pretrained", required=True, help="checkpoint written by `leakgan pretrain --model leakgan`")
     parser.add_argument("--checkpoint-dir", required=True, help="folder for resumable checkpoints")

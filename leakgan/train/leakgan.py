@@ -25,11 +25,12 @@ import torch
 from tqdm import tqdm
 
 from leakgan.errors import UserError
-from leakgan.files import read_json, read_tokens, save_torch, write_jsonl
+from leakgan.files import save_torch, write_jsonl
 from leakgan.kernels import score_rollouts
 from leakgan.models.discriminator import DiscriminatorConfig
 from leakgan.models.generator import GeneratorConfig, LeakGANModel, intrinsic_reward, manager_loss
 from leakgan.seeding import resolve_device, stage_seed, torch_generator
+from leakgan.train.pretrain import load_data, load_oracle
 
 GEN_BATCH = 1000  # sequences generated per forward pass when sampling negatives / evaluation sets
 
@@ -310,28 +311,6 @@ def adversarial(run: LeakGANRun, start_epoch: int = 0, metrics: list[dict] | Non
 def save_checkpoint(path: str | Path, ckpt: dict) -> None:
     """Save a checkpoint reproducibly (see leakgan.files.save_torch)."""
     save_torch(path, ckpt)
-
-
-def load_data(args) -> tuple[dict, torch.Tensor, torch.Tensor]:
-    """vocab.json and the train/test token files of a stage's arguments, checked against each other."""
-    vocab = read_json(args.vocab)
-    if not isinstance(vocab, dict) or not isinstance(vocab.get("size"), int):
-        raise UserError(f"{args.vocab}: expected a JSON object with an integer 'size'; re-run the data stage")
-    train = torch.from_numpy(read_tokens(args.train, vocab["size"]))
-    test = torch.from_numpy(read_tokens(args.test, vocab["size"]))
-    if train.shape[1] != test.shape[1]:
-        raise UserError(f"{args.test}: sequences have {test.shape[1]} tokens but {args.train} has {train.shape[1]}; "
-                        "re-run the data stage")
-    return vocab, train, test
-
-
-def load_oracle(path, device):
-    """The oracle for oracle-NLL metrics, or None for real data."""
-    if not path:
-        return None
-    from leakgan.models.oracle import Oracle
-
-    return Oracle.load(path, device)
 
 
 def pretrain_stage(args) -> int:

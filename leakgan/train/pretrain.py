@@ -6,6 +6,7 @@ import json
 
 import torch
 
+from leakgan.errors import UserError
 from leakgan.files import read_json, read_tokens, save_torch, write_jsonl
 from leakgan.seeding import resolve_device
 
@@ -29,6 +30,28 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_training_arguments(parser)
 
 
+def load_data(args) -> tuple[dict, torch.Tensor, torch.Tensor]:
+    """vocab.json and the train/test token files of a stage's arguments, checked against each other."""
+    vocab = read_json(args.vocab)
+    if not isinstance(vocab, dict) or not isinstance(vocab.get("size"), int):
+        raise UserError(f"{args.vocab}: expected a JSON object with an integer 'size'; re-run the data stage")
+    train = torch.from_numpy(read_tokens(args.train, vocab["size"]))
+    test = torch.from_numpy(read_tokens(args.test, vocab["size"]))
+    if train.shape[1] != test.shape[1]:
+        raise UserError(f"{args.test}: sequences have {test.shape[1]} tokens but {args.train} has {train.shape[1]}; "
+                        "re-run the data stage")
+    return vocab, train, test
+
+
+def load_oracle(path, device):
+    """The oracle for oracle-NLL metrics, or None for real data."""
+    if not path:
+        return None
+    from leakgan.models.oracle import Oracle
+
+    return Oracle.load(path, device)
+
+
 def run(args: argparse.Namespace) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -36,15 +59,12 @@ def run(args: argparse.Namespace) -> int:
         from leakgan.train.leakgan import pretrain_stage
 
         return pretrain_stage(args) or 0
-    from leakgan.models.oracle import Oracle
     from leakgan.train.mle import train_mle
 
     device = resolve_device(args.device)
-    vocab = read_json(args.vocab)
-    train = torch.from_numpy(read_tokens(args.train, vocab["size"]))
-    test = torch.from_numpy(read_tokens(args.test, vocab["size"]))
-    oracle = Oracle.load(args.oracle, device) if args.oracle else None
-    model, curve = train_mle(train, test, vocab["size"], args.settings, args.seed, device, oracle)
+    vocab, train, test = load_data(args)
+    model, curve = train_mle(train, test, vocab["size"], args.settings, args.seed, device,
+                             load_oracle(args.oracle, device))
     save_torch(args.out, model.checkpoint(args.settings, vocab.get("pad_id")))
     write_jsonl(args.metrics, curve)
     return 0

@@ -1,9 +1,8 @@
 # Shared names and input functions for every rule file.
-import hashlib
 import json
 import re
 
-from leakgan.config import deep_merge, model_settings, models_for
+from leakgan.config import model_settings, models_for
 
 SYNTHETIC_DATASETS = [n for n, d in config["datasets"].items() if d["type"] == "synthetic"]
 TEXT_DATASETS = [n for n, d in config["datasets"].items() if d["type"] == "text"]
@@ -60,9 +59,6 @@ def final_checkpoint(dataset, model):
     stage = "adversarial" if model == "leakgan" else "pretrain"
     return f"results/{dataset}/{model}/{stage}.pt"
 
-
-def short_hash(text):
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 # Settings that only the adversarial stage or sampling read: left out of the
