@@ -77,8 +77,8 @@ def test_config_block_matches_settings_and_schema():
 
 
 def test_unknown_or_inconsistent_settings_are_user_errors():
-    with pytest.raises(UserError, match="'leakgan.rollouts' is not known"):
-        LeakGANSettings.from_dict({"rollouts": 4})
+    with pytest.raises(UserError, match="'leakgan.rollout' is not known"):
+        LeakGANSettings.from_dict({"rollout": 4})
     with pytest.raises(UserError, match="both be set or both null"):
         build_model(LeakGANSettings(filter_sizes=[1, 2]), V, T, 0)
     with pytest.raises(UserError, match="does not fit"):
@@ -100,11 +100,12 @@ def test_mle_pretraining_learns_a_tiny_language():
     assert run.model.nll(data) < 1.2
 
 
-def test_segment_rewards_are_rescaled_ranks():
-    s = LeakGANSettings(**TINY)
+@pytest.mark.parametrize("rollouts", ["batched", "sequential"])
+def test_segment_rewards_are_rescaled_ranks(rollouts):
+    s = LeakGANSettings(**{**TINY, "rollouts": rollouts})
     run = LeakGANRun(build_model(s, V, T, 0), s, torch.zeros(4, T, dtype=torch.long), torch.zeros(4, T, dtype=torch.long), 0)
-    samples = run.model.sample(16, 1.0, run.sample_rng)
-    rewards, mean_reward = segment_rewards(run, samples)
+    trace = run.model.trace(16, 1.0, run.sample_rng, range(s.step_size, T, s.step_size))
+    rewards, mean_reward = segment_rewards(run, trace)
     assert rewards.shape == (16, 2) and 0.0 < mean_reward < 1.0
     # Eq. 11 without ties: each column is a permutation of σ(δ(0.5 − r/B)), r = 1..B
     expected = sorted(1 / (1 + math.exp(-s.delta * (0.5 - r / 16))) for r in range(1, 17))

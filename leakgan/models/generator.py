@@ -23,6 +23,7 @@ cosine between the change since the segment start and the segment's goal).
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
 import torch
@@ -30,7 +31,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from leakgan.errors import UserError
-from leakgan.models.discriminator import PAD, Discriminator, DiscriminatorConfig
+from leakgan.models.discriminator import PAD, Discriminator, DiscriminatorConfig, FullPrefix, PrefixFeatures
 from leakgan.models.sampling import categorical
 
 START_TOKEN = 0
@@ -133,6 +134,103 @@ class TeacherForced:
     log_probs: torch.Tensor  # [B, T] log G(x_t | x_<t) (gradient to the WORKER and W_ψ only)
 
 
+@dataclass
+class FrozenWeights:
+    """Weights rearranged once per generation call, for the no-gradient step path."""
+
+    worker_out: torch.Tensor  # [H·k + k, V]: O_t·w = [h ⊗ w, w] @ worker_out
+    highway: torch.Tensor  # [F, 2F]: D's highway transform and gate side by side
+    highway_bias: torch.Tensor  # [2F]
+    taps: object  # PrefixFeatures weights (None in "full" mode)
+
+    @classmethod
+    @torch.no_grad()
+    def of(cls, model: "LeakGANModel", table: bool = False) -> "FrozenWeights":
+        V, k, H = model.cfg.vocab_size, model.cfg.goal_size, model.cfg.hidden_dim
+        out = model.worker.out
+        weight = out.weight.view(V, k, H).transpose(1, 2).reshape(V, H * k)
+        worker_out = torch.cat([weight, out.bias.view(V, k)], dim=1).T.contiguous()
+        hw = model.discriminator.highway
+        highway = torch.cat([hw.transform.weight, hw.gate.weight]).T.contiguous()
+        highway_bias = torch.cat([hw.transform.bias, hw.gate.bias])
+        incremental = model.feature_mode == "incremental"
+        taps = PrefixFeatures.weights_of(model.discriminator, table) if incremental else None
+        return cls(worker_out, highway, highway_bias, taps)
+
+    def logits(self, hidden: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+        """Worker.logits with the rearranged weights: O_t·w_t [N, V]."""
+        hw = (hidden.unsqueeze(-1) * w.unsqueeze(-2)).flatten(-2)
+        return torch.cat([hw, w], dim=-1) @ self.worker_out
+
+    def feature(self, pooled: torch.Tensor) -> torch.Tensor:
+        """D.head in eval mode (highway; dropout off) with one matrix product."""
+        z = torch.addmm(self.highway_bias, pooled, self.highway)
+        n = pooled.shape[1]
+        t = torch.sigmoid(z[:, n:])
+        return t * F.relu(z[:, :n]) + (1.0 - t) * pooled
+
+
+@dataclass
+class GenState:
+    """Where step-by-step generation stands before emitting token t, for N rows."""
+
+    t: int
+    prev: torch.Tensor  # [N] x_{t-1} (the start token at t = 0)
+    goal: torch.Tensor  # [N, F] G_s of the current segment
+    pending: torch.Tensor  # [N, F] sub-goals summed so far for the next segment
+    manager: tuple[torch.Tensor, torch.Tensor]  # MANAGER LSTM (h, c) [1, N, H]
+    worker: tuple[torch.Tensor, torch.Tensor]  # WORKER LSTM (h, c) [1, N, H]
+    feats: PrefixFeatures | FullPrefix  # D's view of the prefix x[:t]
+    weights: FrozenWeights
+    uniform: bool = False  # every row is the same (before token 0): compute one row, broadcast
+
+    def select(self, index: torch.Tensor) -> "GenState":
+        """A copy of the rows `index` (repeats allowed)."""
+        return GenState(self.t, self.prev[index], self.goal[index], self.pending[index],
+                        tuple(x[:, index] for x in self.manager), tuple(x[:, index] for x in self.worker),
+                        self.feats.select(index), self.weights)
+
+    @staticmethod
+    def cat(states: list["GenState"]) -> "GenState":
+        """The rows of several states at the same step, in order."""
+        first = states[0]
+        if any(s.t != first.t for s in states):
+            raise ValueError("only states at the same step can be joined")
+        cat = lambda xs, dim=0: torch.cat(list(xs), dim=dim)  # noqa: E731
+        return GenState(first.t, cat(s.prev for s in states), cat(s.goal for s in states),
+                        cat(s.pending for s in states),
+                        tuple(cat((s.manager[i] for s in states), 1) for i in range(2)),
+                        tuple(cat((s.worker[i] for s in states), 1) for i in range(2)),
+                        type(first.feats).cat([s.feats for s in states]), first.weights)
+
+
+@dataclass
+class Thought:
+    """What one generation step computes before its token is chosen (see LeakGANModel._think)."""
+
+    logits: torch.Tensor  # [N, V] at α
+    goal: torch.Tensor  # [N, F] after the step
+    pending: torch.Tensor  # [N, F] after the step
+    manager: tuple[torch.Tensor, torch.Tensor]  # MANAGER LSTM state after reading f_t
+    worker: tuple[torch.Tensor, torch.Tensor]  # WORKER LSTM state after reading x_{t-1}
+    feature: torch.Tensor | None  # f_t [N, F] (None when the step skipped the MANAGER)
+
+    def select(self, index: torch.Tensor) -> "Thought":
+        """The rows `index` (repeats allowed; contiguous copies)."""
+        return Thought(self.logits[index], self.goal[index], self.pending[index],
+                       tuple(x[:, index] for x in self.manager), tuple(x[:, index] for x in self.worker),
+                       None if self.feature is None else self.feature[index])
+
+
+@dataclass
+class Trace:
+    """Sampled sequences with what rollouts and the training pass reuse (see LeakGANModel.trace)."""
+
+    tokens: torch.Tensor  # [N, T]
+    features: torch.Tensor  # [N, T+1, F] f_0..f_T
+    states: dict[int, tuple]  # prefix length b -> (D's prefix state before token b, step b's Thought)
+
+
 class LeakGANModel(nn.Module):
     """The generator (MANAGER, WORKER, W_ψ, initial goal) together with the discriminator it spies on."""
 
@@ -146,6 +244,9 @@ class LeakGANModel(nn.Module):
         self.goal_projection = nn.Linear(gen_cfg.feature_dim, gen_cfg.goal_size, bias=False)  # W_ψ (Eq. 4)
         self.goal_init = nn.Parameter(torch.zeros(gen_cfg.feature_dim))
         self.discriminator = Discriminator(dis_cfg)
+        # How D's feature of each prefix is computed: "incremental" (PrefixFeatures) or "full" (the
+        # reference: the CNN re-run on every padded prefix). Not saved in checkpoints.
+        self.feature_mode = "incremental"
 
     def reset_parameters(self, generator: torch.Generator) -> None:
         """Initialise every generator weight from N(0, 0.1²) (the authors' choice) and D as D does."""
@@ -166,20 +267,30 @@ class LeakGANModel(nn.Module):
     def _w(self, goals: torch.Tensor) -> torch.Tensor:
         return F.normalize(self.goal_projection(goals), dim=-1)  # Eq. 4, then normalised as the authors
 
-    @torch.no_grad()
-    def leaked_features(self, tokens: torch.Tensor) -> torch.Tensor:
-        """D's features f_0..f_L [B, L+1, F] of the prefixes of tokens (dropout off, no gradient)."""
+    @contextmanager
+    def _d_eval(self):
+        """D in eval mode (no dropout) for the duration; its previous mode restored after."""
         was_training = self.discriminator.training
         self.discriminator.eval()
         try:
-            return self.discriminator.prefix_features(tokens)
+            yield self.discriminator
         finally:
             self.discriminator.train(was_training)
 
-    def teacher_forced(self, tokens: torch.Tensor, temperature: float = 1.0) -> TeacherForced:
-        """Run G along tokens [B, T]: features, sub-goals, segment goals and token log-probabilities."""
+    @torch.no_grad()
+    def leaked_features(self, tokens: torch.Tensor) -> torch.Tensor:
+        """D's features f_0..f_L [B, L+1, F] of the prefixes of tokens (dropout off, no gradient)."""
+        with self._d_eval() as D:
+            return D.prefix_features(tokens, self.feature_mode)
+
+    def teacher_forced(self, tokens: torch.Tensor, temperature: float = 1.0,
+                       features: torch.Tensor | None = None) -> TeacherForced:
+        """Run G along tokens [B, T]: features, sub-goals, segment goals and token log-probabilities.
+
+        `features` [B, T+1, F], when the caller already has them (from `trace`), skips D.
+        """
         c, T = self.cfg.step_size, tokens.shape[1]
-        features = self.leaked_features(tokens)
+        features = self.leaked_features(tokens) if features is None else features
         sub_goals, _ = self.manager(features[:, :T])
         goals = segment_goals(sub_goals, self.goal_init, c, -(-T // c))
         token_goals = goals.detach().repeat_interleave(c, dim=1)[:, :T]  # the WORKER's loss must not move θ_m
@@ -189,50 +300,185 @@ class LeakGANModel(nn.Module):
         log_probs = torch.log_softmax(logits, dim=-1).gather(-1, tokens.unsqueeze(-1)).squeeze(-1)
         return TeacherForced(features, sub_goals, goals, log_probs)
 
-    @torch.no_grad()
-    def rollout(self, prefix: torch.Tensor, given, temperature: float, generator: torch.Generator) -> torch.Tensor:
-        """Keep prefix[:, :given] (int or LongTensor [N]) and sample the rest of each row; [N, T] on the model's device."""
-        return self.generate(prefix, given, temperature, generator)[0]
+    # ---- step-by-step generation -------------------------------------------------------------
 
-    @torch.no_grad()
-    def generate(self, prefix: torch.Tensor, given, temperature: float, generator: torch.Generator):
-        """Step-by-step generation: (tokens [N, T], log-probabilities [N, T] of the tokens at α = temperature)."""
-        n, T = prefix.shape
-        c, device = self.cfg.step_size, self.goal_init.device
-        prefix = prefix.to(device)
-        given = torch.as_tensor(given, device=device).expand(n)
-        tokens = torch.full((n, T), PAD, dtype=torch.long, device=device)
-        log_probs = torch.zeros(n, T, device=device)
-        prev = torch.full((n,), START_TOKEN, dtype=torch.long, device=device)
-        goal, pending = self.goal_init.expand(n, -1), torch.zeros(n, self.cfg.feature_dim, device=device)
-        manager_state = worker_state = None
-        was_training = self.discriminator.training
-        self.discriminator.eval()
-        for t in range(T):
-            feature = self.discriminator.feature(tokens)  # f_t: tokens holds x[:t], then padding
-            sub_goal, manager_state = self.manager(feature[:, None], manager_state)
+    def _start(self, n: int, weights: FrozenWeights | None = None) -> GenState:
+        """The state before token 0 of n rows: empty prefixes, zero LSTM states, the initial goal."""
+        device, F_, H = self.goal_init.device, self.cfg.feature_dim, self.cfg.hidden_dim
+        weights = weights if weights is not None else FrozenWeights.of(self)
+        if self.feature_mode == "incremental":
+            feats = PrefixFeatures.start(self.discriminator, n, device, weights.taps)
+        elif self.feature_mode == "full":
+            feats = FullPrefix.start(self.discriminator, n, device)
+        else:
+            raise UserError(f"config key 'leakgan.features' must be 'incremental' or 'full', not {self.feature_mode!r}")
+        zeros = lambda *shape: torch.zeros(*shape, device=device)  # noqa: E731
+        return GenState(0, torch.full((n,), START_TOKEN, dtype=torch.long, device=device),
+                        self.goal_init.expand(n, -1), zeros(n, F_), (zeros(1, n, H), zeros(1, n, H)),
+                        (zeros(1, n, H), zeros(1, n, H)), feats, weights, uniform=True)
+
+    def _last_goal_step(self) -> int:
+        """The last step whose sub-goal reaches a goal: f_t and the MANAGER are unused after it."""
+        c = self.cfg.step_size
+        return c * ((self.cfg.seq_len - 1) // c)
+
+    def _think(self, state: GenState, temperature: float, manager: bool = True) -> Thought:
+        """Everything step t = state.t computes before its token is chosen (no gradient, eval-mode D).
+
+        The MANAGER reads f_t, which D's prefix state already holds; `manager`
+        False skips it (and f_t) for steps after the last goal boundary.
+        """
+        t, c, wts = state.t, self.cfg.step_size, state.weights
+        n = state.prev.shape[0]
+        rows = slice(0, 1) if state.uniform else slice(None)  # before token 0 every row is the same
+        goal, pending, feature, manager_state = state.goal[rows], state.pending[rows], None, state.manager
+        if manager:
+            feature = wts.feature(state.feats.pooled[rows])  # f_t
+            sub_goal, manager_state = self.manager(feature[:, None], tuple(x[:, rows] for x in state.manager))
             if t > 0:  # g_0 is not summed into any goal (segment 0 uses the initial goal)
                 pending = pending + sub_goal[:, 0]
                 if t % c == 0:
                     goal, pending = pending, torch.zeros_like(pending)
-            hidden, worker_state = self.worker(prev[:, None], worker_state)
-            logits = self.worker.logits(hidden[:, 0], self._w(goal)) / temperature
-            sampled = categorical(logits, generator)
-            prev = torch.where(t < given, prefix[:, t], sampled)
-            tokens[:, t] = prev
-            log_probs[:, t] = torch.log_softmax(logits, dim=-1).gather(1, prev[:, None])[:, 0]
-        self.discriminator.train(was_training)
+        hidden, worker_state = self.worker(state.prev[rows, None], tuple(x[:, rows] for x in state.worker))
+        logits = wts.logits(hidden[:, 0], self._w(goal)).div_(temperature)
+        thought = Thought(logits, goal, pending, manager_state, worker_state, feature)
+        return thought.select(torch.zeros(n, dtype=torch.long, device=logits.device)) if state.uniform else thought
+
+    @staticmethod
+    def _emit(state: GenState, thought: Thought, token: torch.Tensor, feats=None, push: bool = True) -> GenState:
+        """The state after step t emitted `token` [N] (D's prefix state `feats`, default the state's own, grows)."""
+        feats = state.feats if feats is None else feats
+        if push:
+            feats.push(token)
+        return GenState(state.t + 1, token, thought.goal, thought.pending, thought.manager, thought.worker,
+                        feats, state.weights)
+
+    def _step(self, state: GenState, temperature: float, choose, push: bool = True):
+        """One step: (state after it, token [N], logits [N, V], f_t [N, F] or None after the last goal step)."""
+        thought = self._think(state, temperature, manager=state.t <= self._last_goal_step())
+        token = choose(thought.logits)
+        return self._emit(state, thought, token, push=push), token, thought.logits, thought.feature
+
+    @torch.no_grad()
+    def rollout(self, prefix: torch.Tensor, given, temperature: float, generator: torch.Generator,
+                sampler=categorical) -> torch.Tensor:
+        """Keep prefix[:, :given] (int or LongTensor [N]) and sample the rest of each row; [N, T] on the model's device."""
+        return self.generate(prefix, given, temperature, generator, sampler)[0]
+
+    @torch.no_grad()
+    def generate(self, prefix: torch.Tensor, given, temperature: float, generator: torch.Generator,
+                 sampler=categorical):
+        """Step-by-step generation from token 0, prefix tokens forced while t < given.
+
+        Returns (tokens [N, T], log-probabilities [N, T] of the tokens at α = temperature).
+        This is the one-rollout-at-a-time path: every call re-runs the prefix.
+        """
+        n, T = prefix.shape
+        device = self.goal_init.device
+        prefix = prefix.to(device)
+        given = torch.as_tensor(given, device=device).expand(n)
+        tokens = torch.full((n, T), PAD, dtype=torch.long, device=device)
+        log_probs = torch.zeros(n, T, device=device)
+        with self._d_eval():
+            state = self._start(n)
+            for t in range(T):
+                state, token, logits, _ = self._step(
+                    state, temperature, lambda lg: torch.where(t < given, prefix[:, t], sampler(lg, generator)))
+                tokens[:, t] = token
+                log_probs[:, t] = torch.log_softmax(logits, dim=-1).gather(1, token[:, None])[:, 0]
         return tokens, log_probs
 
     @torch.no_grad()
-    def sample(self, num: int, temperature: float, generator: torch.Generator, batch_size: int = 1000) -> torch.Tensor:
-        """Draw `num` sequences [num, T] (CPU) with logits O_t·w_t / α, α = temperature."""
-        device = self.goal_init.device
+    def trace(self, num: int, temperature: float, generator: torch.Generator, boundaries=(),
+              sampler=categorical) -> Trace:
+        """Sample `num` sequences in one batch and keep what rollouts and training reuse.
+
+        Returns the tokens [N, T], D's features f_0..f_T [N, T+1, F] of their
+        prefixes, and for each prefix length b in `boundaries` what step b
+        computed before its token was chosen (batched_rollouts starts there).
+        """
+        T = self.cfg.seq_len
+        tokens = torch.empty(num, T, dtype=torch.long, device=self.goal_init.device)
+        features, cached = [], {}
+        with self._d_eval():
+            state = self._start(num)
+            for t in range(T):
+                thought = self._think(state, temperature, manager=t <= self._last_goal_step())
+                features.append(thought.feature if thought.feature is not None
+                                else state.weights.feature(state.feats.pooled))
+                if t in boundaries:
+                    cached[t] = (state.feats.select(torch.arange(num, device=tokens.device)), thought)
+                tokens[:, t] = sampler(thought.logits, generator)
+                state = self._emit(state, thought, tokens[:, t])
+            features.append(state.weights.feature(state.feats.pooled))  # f_T, the whole sentence
+        return Trace(tokens, torch.stack(features, dim=1), cached)
+
+    @torch.no_grad()
+    def batched_rollouts(self, trace: Trace, repeats: int, temperature: float, generator: torch.Generator,
+                         chunk: int = 4096, sampler=categorical) -> tuple[torch.Tensor, torch.Tensor]:
+        """`repeats` rollouts of every traced sequence from every boundary in `trace.states`, batched.
+
+        Each rollout continues from what the trace computed at its boundary b:
+        token b is drawn from the cached step-b logits, and the prefix is never
+        re-run. All boundaries and repeats of a group of sequences run as one
+        batch that grows as t reaches each boundary; a group holds at most
+        `chunk` rollouts. Returns the rollouts [R, nb, N, T] and D's
+        real-probability of each [R, nb, N] (nb = number of boundaries, in
+        increasing order).
+        """
+        boundaries = sorted(trace.states)
+        N, T = trace.tokens.shape
+        R, nb = repeats, len(boundaries)
+        device = trace.tokens.device
+        out_tokens = torch.empty(R, nb, N, T, dtype=torch.long, device=device)
+        out_probs = torch.empty(R, nb, N, device=device)
+        if nb == 0:
+            return out_tokens, out_probs
+        group = max(1, chunk // (R * nb))
+        weights = FrozenWeights.of(self)
+        with self._d_eval() as D:
+            for first in range(0, N, group):
+                rows = torch.arange(first, min(N, first + group), device=device)
+                index = rows.repeat(R)  # a boundary's block: rows ordered (repeat, sequence)
+                active, tokens = None, None
+                for t in range(boundaries[0], T):
+                    if active is not None:
+                        active, tokens[:, t], _, _ = self._step(active, temperature, lambda lg: sampler(lg, generator))
+                    if t in trace.states:  # this boundary's rollouts join, drawing token t from the cached step
+                        feats, thought = trace.states[t]
+                        thought = thought.select(index)
+                        prefix = trace.tokens[index]
+                        prefix[:, t] = sampler(thought.logits, generator)
+                        before = GenState(t, prefix[:, t - 1], thought.goal, thought.pending, thought.manager,
+                                          thought.worker, feats.select(index), weights)
+                        block = self._emit(before, thought, prefix[:, t])
+                        active = block if active is None else GenState.cat([active, block])
+                        tokens = prefix if tokens is None else torch.cat([tokens, prefix])
+                probs = torch.softmax(D.classifier(weights.feature(active.feats.pooled)), dim=1)[:, 1]
+                k = len(rows)
+                out_tokens[:, :, rows] = tokens.view(nb, R, k, T).transpose(0, 1)
+                out_probs[:, :, rows] = probs.view(nb, R, k).transpose(0, 1)
+        return out_tokens, out_probs
+
+    @torch.no_grad()
+    def sample(self, num: int, temperature: float, generator: torch.Generator, batch_size: int = 1000,
+               sampler=categorical) -> torch.Tensor:
+        """Draw `num` sequences [num, T] (CPU) with logits O_t·w_t / α, α = temperature, `batch_size` rows at a time."""
         chunks = []
-        for start in range(0, num, batch_size):
-            empty = torch.zeros(min(batch_size, num - start), self.cfg.seq_len, dtype=torch.long, device=device)
-            chunks.append(self.rollout(empty, 0, temperature, generator).cpu())
-        return torch.cat(chunks) if chunks else torch.zeros(0, self.cfg.seq_len, dtype=torch.long)
+        T, last_goal = self.cfg.seq_len, self._last_goal_step()
+        with self._d_eval():
+            # a per-token projection table costs about as much as pushing 4·V tokens without it
+            weights = FrozenWeights.of(self, table=num * T >= 4 * (self.cfg.vocab_size + 1))
+            for start in range(0, num, batch_size):
+                n = min(batch_size, num - start)
+                tokens = torch.empty(n, T, dtype=torch.long, device=self.goal_init.device)
+                state = self._start(n, weights)
+                for t in range(T):
+                    # D's state is read again only by steps up to the last goal boundary
+                    state, tokens[:, t], _, _ = self._step(state, temperature, lambda lg: sampler(lg, generator),
+                                                           push=t < last_goal)
+                chunks.append(tokens.cpu())
+        return torch.cat(chunks) if chunks else torch.zeros(0, T, dtype=torch.long)
 
     @torch.no_grad()
     def nll(self, tokens: torch.Tensor, batch_size: int = 1000) -> float:

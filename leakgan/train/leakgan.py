@@ -28,11 +28,10 @@ from leakgan.errors import UserError
 from leakgan.files import save_torch, write_jsonl
 from leakgan.kernels import score_rollouts
 from leakgan.models.discriminator import DiscriminatorConfig
-from leakgan.models.generator import GeneratorConfig, LeakGANModel, intrinsic_reward, manager_loss
+from leakgan.models.generator import GeneratorConfig, LeakGANModel, Trace, intrinsic_reward, manager_loss
 from leakgan.seeding import resolve_device, stage_seed, torch_generator
 from leakgan.train.pretrain import load_data, load_oracle
 
-GEN_BATCH = 1000  # sequences generated per forward pass when sampling negatives / evaluation sets
 
 
 @dataclass
@@ -69,6 +68,10 @@ class LeakGANSettings:
     eval_samples: int = 10000
     temperature: float = 0.6667  # α = 2/3: the authors multiply logits by 1.5
     train_temperature: float = 1.0
+    features: str = "incremental"
+    rollouts: str = "batched"
+    rollout_chunk: int = 4096
+    gen_batch: int = 1000
 
     @classmethod
     def from_dict(cls, settings: dict) -> "LeakGANSettings":
@@ -117,6 +120,7 @@ class LeakGANRun:
     def __post_init__(self):
         s, model = self.settings, self.model
         self.device = model.goal_init.device
+        model.feature_mode = s.features
         # θ_w and θ_m are updated separately, each with its own Adam (as the paper and the authors).
         self.worker_opt = torch.optim.Adam(model.worker_parameters(), lr=s.lr)
         self.manager_opt = torch.optim.Adam(model.manager_parameters(), lr=s.lr)
@@ -152,7 +156,7 @@ def train_discriminator(run: LeakGANRun, steps: int) -> float:
     s, model, D = run.settings, run.model, run.model.discriminator
     loss_sum, loss_count = 0.0, 0
     for _ in range(steps):
-        negatives = model.sample(s.num_negatives, s.temperature, run.sample_rng, GEN_BATCH)
+        negatives = model.sample(s.num_negatives, s.temperature, run.sample_rng, s.gen_batch)
         # Balanced classes like the authors' 10,000 real vs 10,000 generated: a fresh
         # subset of the real data when it holds more sequences than num_negatives.
         positives = run.train
@@ -202,26 +206,29 @@ def mle_epoch(run: LeakGANRun) -> tuple[float, float]:
     return sums[0] / count, sums[1] / count
 
 
-def segment_rewards(run: LeakGANRun, samples: torch.Tensor) -> tuple[torch.Tensor, float]:
-    """Q [B, S]: D on `rollout_num` rollouts from each segment boundary c, 2c, ... and on the full sentence, rescaled (Eq. 11)."""
+def segment_rewards(run: LeakGANRun, trace: Trace) -> tuple[torch.Tensor, float]:
+    """Q [B, S]: D on `rollout_num` rollouts from each segment boundary c, 2c, ... and on the full sentence, rescaled (Eq. 11).
+
+    `rollouts: batched` continues every boundary × repeat from the states
+    cached in `trace`, in one batch; `rollouts: sequential` is the reference
+    path: one boundary and one repeat at a time, each re-running its prefix.
+    """
     s, model, D = run.settings, run.model, run.model.discriminator
+    samples = trace.tokens
     B, T = samples.shape
     S, R = model.cfg.num_segments, s.rollout_num
-    boundaries = torch.arange(1, S, device=run.device) * s.step_size  # prefix lengths c, 2c, ... < T
-    was_training = D.training
-    D.eval()
-    with torch.no_grad():
-        full = D.real_prob(samples)  # the last segment's reward needs no rollout
-        if S > 1:
-            # Every repeat and every boundary in one batch: rows ordered (repeat, boundary, sample).
-            given = boundaries.repeat_interleave(B).repeat(R)
-            prefixes = samples.repeat(R * (S - 1), 1)
-            rollouts = model.rollout(prefixes, given, s.train_temperature, run.sample_rng)
-            partial = D.real_prob(rollouts).view(R, S - 1, B)
-            probs = torch.cat([partial, full.expand(R, 1, B)], dim=1)
+    boundaries = [b * s.step_size for b in range(1, S)]  # prefix lengths c, 2c, ... < T
+    with model._d_eval(), torch.no_grad():
+        full = torch.softmax(D.classifier(trace.features[:, T]), dim=1)[:, 1]  # the last segment needs no rollout
+        if not boundaries:
+            partial = full.new_zeros(R, 0, B)
+        elif s.rollouts == "batched":
+            _, partial = model.batched_rollouts(trace, R, s.train_temperature, run.sample_rng, s.rollout_chunk)
         else:
-            probs = full.expand(R, 1, B)
-    D.train(was_training)
+            partial = torch.stack([torch.stack([
+                D.real_prob(model.rollout(samples, b, s.train_temperature, run.sample_rng)) for b in boundaries])
+                for _ in range(R)])
+        probs = torch.cat([partial, full.expand(R, 1, B)], dim=1)  # [R, S, B]
     # The kernels' dispatcher: the CUDA kernel for CUDA tensors, the Numba CPU twin otherwise.
     rewards = score_rollouts(probs.contiguous(), s.delta)
     return rewards, float(probs.mean())
@@ -230,9 +237,12 @@ def segment_rewards(run: LeakGANRun, samples: torch.Tensor) -> tuple[torch.Tenso
 def adversarial_step(run: LeakGANRun) -> dict:
     """One policy-gradient step on a sampled batch: MANAGER by Eq. 7, WORKER by Eq. 8-9."""
     s, model = run.settings, run.model
-    samples = model.sample(s.batch_size, s.train_temperature, run.sample_rng, s.batch_size).to(run.device)
-    rewards, mean_reward = segment_rewards(run, samples)
-    out = model.teacher_forced(samples, s.train_temperature)
+    boundaries = range(s.step_size, model.cfg.seq_len, s.step_size) if s.rollouts == "batched" else ()
+    trace = model.trace(s.batch_size, s.train_temperature, run.sample_rng, boundaries)
+    rewards, mean_reward = segment_rewards(run, trace)
+    # The reference path (sequential rollouts) recomputes the prefix features for training as well.
+    out = model.teacher_forced(trace.tokens, s.train_temperature,
+                               features=trace.features if s.rollouts == "batched" else None)
     m_loss = manager_loss(out.features, out.goals, rewards, s.step_size)  # Eq. 7
     r_intrinsic = intrinsic_reward(out.features, out.sub_goals.detach(), s.step_size)  # Eq. 9
     w_loss = -(r_intrinsic * out.log_probs).mean()  # Eq. 8 (REINFORCE)
@@ -246,14 +256,14 @@ def evaluate(run: LeakGANRun, tag: str) -> dict:
     s, model, D = run.settings, run.model, run.model.discriminator
     # A fresh stream per evaluation, so evaluating never shifts the training's random numbers.
     rng = torch_generator(run.seed, f"leakgan-eval-{tag}", run.device)
-    samples = model.sample(s.eval_samples, s.temperature, rng, GEN_BATCH)
+    samples = model.sample(s.eval_samples, s.temperature, rng, s.gen_batch)
     was_training = D.training
     D.eval()
     test = run.test[:s.eval_samples]  # at the paper's sizes the whole test set (10,000)
-    real_ok = torch.cat([D.real_prob(b.to(run.device)) > 0.5 for b in test.split(GEN_BATCH)])
-    fake_ok = torch.cat([D.real_prob(b.to(run.device)) <= 0.5 for b in samples.split(GEN_BATCH)])
+    real_ok = torch.cat([D.real_prob(b.to(run.device)) > 0.5 for b in test.split(s.gen_batch)])
+    fake_ok = torch.cat([D.real_prob(b.to(run.device)) <= 0.5 for b in samples.split(s.gen_batch)])
     D.train(was_training)
-    point = {"nll_test": model.nll(test, GEN_BATCH),
+    point = {"nll_test": model.nll(test, s.gen_batch),
              "d_accuracy": 0.5 * (float(real_ok.float().mean()) + float(fake_ok.float().mean()))}
     if run.oracle is not None:
         point["oracle_nll"] = run.oracle.nll(samples)

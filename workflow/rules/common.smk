@@ -65,7 +65,8 @@ def final_checkpoint(dataset, model):
 # pretraining rule's params so that changing them does not redo pretraining.
 NOT_PRETRAINING = {
     "mle": ("temperature",),
-    "leakgan": ("adversarial_epochs", "g_steps", "d_steps", "rollout_num", "delta", "mle_every", "checkpoint_every"),
+    "leakgan": ("adversarial_epochs", "g_steps", "d_steps", "rollout_num", "delta", "mle_every", "checkpoint_every",
+                "rollouts", "rollout_chunk"),
 }
 
 
