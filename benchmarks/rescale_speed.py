@@ -130,8 +130,10 @@ def cuda_table(repeats: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=31, help="timed repeats per cell (median reported)")
+    parser.add_argument("--cuda-only", action="store_true", help="only the CUDA table")
     args = parser.parse_args()
-    cpu_table(args.repeats)
+    if not args.cuda_only:
+        cpu_table(args.repeats)
     cuda_table(args.repeats)
 
 

@@ -222,6 +222,26 @@ def test_cuda_tensors_match_twin_on_gpu(dtype):
     np.testing.assert_allclose(scored.cpu().numpy(), score_rollouts(probs, 16.0, mask).numpy(), rtol=1e-6)
 
 
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_tensors_never_visit_the_host(monkeypatch):
+    from numba.cuda.cudadrv import devicearray
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a device tensor was copied to the host")
+
+    rewards = torch.rand(512, 6, device="cuda")
+    probs, mask = torch.rand(4, 6, 512, device="cuda"), torch.zeros(4, 6, dtype=torch.bool, device="cuda")
+    expected = (rescale_rewards(rewards.cpu(), 12.0), score_rollouts(probs.cpu(), 16.0, mask.cpu()))
+    for name in ("cpu", "numpy", "tolist", "item"):
+        monkeypatch.setattr(torch.Tensor, name, refuse)
+    monkeypatch.setattr(devicearray.DeviceNDArray, "copy_to_host", refuse)
+    got = (rescale_rewards(rewards, 12.0), score_rollouts(probs, 16.0, mask))
+    monkeypatch.undo()
+    assert all(g.is_cuda for g in got)
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(g.cpu().numpy(), e.numpy(), rtol=1e-5)
+
+
 # ---------------------------------------------------------------- properties
 
 _batch = st.integers(1, 60)
