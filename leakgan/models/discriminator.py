@@ -161,11 +161,11 @@ class _TapWeights:
     seq_len: int
     table: torch.Tensor | None = None  # [V+1, Σ w·n] = emb_delta @ taps, when worth its memory
 
-    def projection(self, tokens: torch.Tensor) -> torch.Tensor:
-        """(e(x) − e_pad)·W_j for every tap j of every conv: [B, Σ w·n]."""
+    def projection(self, tokens: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
+        """(e(x) − e_pad)·W_j for every tap j of every conv: [B, Σ w·n] (into `out` when given)."""
         if self.table is not None:
-            return self.table[tokens + 1]
-        return self.emb_delta[tokens + 1] @ self.taps
+            return torch.index_select(self.table, 0, tokens + 1, out=out) if out is not None else self.table[tokens + 1]
+        return torch.matmul(self.emb_delta[tokens + 1], self.taps, out=out)
 
 
 class PrefixFeatures:
@@ -184,6 +184,9 @@ class PrefixFeatures:
     def __init__(self, weights: _TapWeights, acc: list[torch.Tensor], best: list[torch.Tensor], length: int,
                  pooled: torch.Tensor):
         self.weights, self.acc, self.best, self.length, self.pooled = weights, acc, best, length, pooled
+        # Reused by every push: a fresh [B, Σ w·n] buffer per step (50 MB at B = 1000) costs
+        # more in page faults than the projection itself.
+        self._projection = None
 
     @staticmethod
     @torch.no_grad()
@@ -221,22 +224,25 @@ class PrefixFeatures:
         wts, t, T = self.weights, self.length, self.weights.seq_len
         if t >= T:
             raise ValueError(f"the prefix already holds all {T} positions")
-        proj = wts.projection(tokens)  # [B, Σ w·n]
+        if self._projection is None or self._projection.shape[0] != tokens.shape[0]:
+            self._projection = wts.taps.new_empty(tokens.shape[0], wts.taps.shape[1])
+        proj = wts.projection(tokens, self._projection)  # [B, Σ w·n]
         out = []
-        for i, ((offset, w, n), acc) in enumerate(zip(wts.blocks, self.acc)):
+        for (offset, w, n), acc, best in zip(wts.blocks, self.acc, self.best):
             block = proj[:, offset:offset + w * n].view(-1, w, n)
             lo, hi = max(0, t - w + 1), min(t, T - w)  # windows covering position t
             if lo <= hi:
                 acc[:, lo:hi + 1] += block[:, w - 1 - t + lo:w - t + hi]
             if 0 <= t - w + 1 <= T - w:  # the window ending at t is complete: fold it into the running max
-                self.best[i] = torch.maximum(self.best[i], acc[:, t - w + 1])
+                torch.maximum(best, acc[:, t - w + 1], out=best)
             lo, hi = max(0, t - w + 2), min(t + 1, T - w)  # partial windows and the first all-padding one
-            best = self.best[i]
             if lo <= hi:
-                best = torch.maximum(best, acc[:, lo:hi + 1].amax(dim=1))
-            out.append(best)
+                partial = acc[:, lo:hi + 1].amax(dim=1)
+                out.append(torch.maximum(partial, best, out=partial))
+            else:
+                out.append(best)
         self.length = t + 1
-        self.pooled = F.relu(torch.cat(out, dim=1))
+        self.pooled = torch.cat(out, dim=1).relu_()
         return self.pooled
 
     def select(self, index: torch.Tensor) -> "PrefixFeatures":

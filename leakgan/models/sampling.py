@@ -11,8 +11,7 @@ def categorical(logits: torch.Tensor, generator: torch.Generator) -> torch.Tenso
     thousands; a cumulative sum and a binary search draw from the same
     distribution with one uniform number per row.
     """
-    # Unnormalised: exp(logits − max) summed up; the uniform is scaled by the total instead.
-    weights = (logits.float() - logits.amax(dim=-1, keepdim=True)).exp_()
-    cdf = weights.cumsum(dim=-1)
+    probs = torch.softmax(logits.float(), dim=-1)  # one fused pass
+    cdf = probs.cumsum(dim=-1)
     u = torch.rand(logits.shape[0], 1, generator=generator, device=logits.device) * cdf[:, -1:]
     return torch.searchsorted(cdf, u).squeeze(1).clamp_(max=logits.shape[-1] - 1)
