@@ -234,7 +234,7 @@ def test_cuda_tensors_never_visit_the_host(monkeypatch):
 
     def to(self, *args, **kwargs):
         target = kwargs.get("device", args[0] if args else None)
-        if self.is_cuda and target is not None and torch.device(target).type == "cpu":
+        if self.is_cuda and isinstance(target, (str, torch.device)) and torch.device(target).type == "cpu":
             refuse()
         return real_to(self, *args, **kwargs)
 

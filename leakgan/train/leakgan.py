@@ -129,6 +129,9 @@ class LeakGANRun:
         s, model = self.settings, self.model
         self.device = model.goal_init.device
         model.feature_mode = s.features
+        if self.device.type == "cuda":
+            # D's many small convolutions: let cuDNN time its algorithms once per shape
+            torch.backends.cudnn.benchmark = True
         # θ_w and θ_m are updated separately, each with its own Adam (as the paper and the authors).
         # fused: one kernel per update instead of a dozen passes over ~6M of D's highway weights.
         self.worker_opt = _adam(model.worker_parameters(), s.lr)
