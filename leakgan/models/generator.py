@@ -345,13 +345,12 @@ class LeakGANModel(nn.Module):
         return thought.select(torch.zeros(n, dtype=torch.long, device=logits.device)) if state.uniform else thought
 
     @staticmethod
-    def _emit(state: GenState, thought: Thought, token: torch.Tensor, feats=None, push: bool = True) -> GenState:
-        """The state after step t emitted `token` [N] (D's prefix state `feats`, default the state's own, grows)."""
-        feats = state.feats if feats is None else feats
+    def _emit(state: GenState, thought: Thought, token: torch.Tensor, push: bool = True) -> GenState:
+        """The state after step t emitted `token` [N]; D's prefix state grows in place unless `push` is False."""
         if push:
-            feats.push(token)
+            state.feats.push(token)
         return GenState(state.t + 1, token, thought.goal, thought.pending, thought.manager, thought.worker,
-                        feats, state.weights)
+                        state.feats, state.weights)
 
     def _step(self, state: GenState, temperature: float, choose, push: bool = True):
         """One step: (state after it, token [N], logits [N, V], f_t [N, F] or None after the last goal step)."""
