@@ -116,7 +116,11 @@ class Discriminator(nn.Module):
 
     def real_prob(self, tokens: torch.Tensor) -> torch.Tensor:
         """D(s): probability [B] that each sequence is real (Eq. 13)."""
-        return torch.softmax(self(tokens), dim=1)[:, 1]
+        return self.real_prob_of(self.feature(tokens))
+
+    def real_prob_of(self, feature: torch.Tensor) -> torch.Tensor:
+        """D(s) from the leaked feature f [B, F] of s (when the caller already has it)."""
+        return torch.softmax(self.classifier(feature), dim=1)[:, 1]
 
     def loss(self, tokens: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """Cross-entropy plus l2_reg·(½‖W‖² + ½‖b‖²) of the output layer (the authors' L2)."""

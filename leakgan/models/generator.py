@@ -229,6 +229,7 @@ class Trace:
     tokens: torch.Tensor  # [N, T]
     features: torch.Tensor  # [N, T+1, F] f_0..f_T
     states: dict[int, tuple]  # prefix length b -> (D's prefix state before token b, step b's Thought)
+    weights: FrozenWeights  # what the trace was computed with (its rollouts continue with them)
 
 
 class LeakGANModel(nn.Module):
@@ -317,6 +318,10 @@ class LeakGANModel(nn.Module):
                         self.goal_init.expand(n, -1), zeros(n, F_), (zeros(1, n, H), zeros(1, n, H)),
                         (zeros(1, n, H), zeros(1, n, H)), feats, weights, uniform=True)
 
+    def segment_boundaries(self) -> range:
+        """Prefix lengths c, 2c, ... below T: where a segment ends and rollouts start."""
+        return range(self.cfg.step_size, self.cfg.seq_len, self.cfg.step_size)
+
     def _last_goal_step(self) -> int:
         """The last step whose sub-goal reaches a goal: f_t and the MANAGER are unused after it."""
         c = self.cfg.step_size
@@ -353,10 +358,10 @@ class LeakGANModel(nn.Module):
                         state.feats, state.weights)
 
     def _step(self, state: GenState, temperature: float, choose, push: bool = True):
-        """One step: (state after it, token [N], logits [N, V], f_t [N, F] or None after the last goal step)."""
+        """One step: (state after it, token [N], the step's Thought: logits, and f_t unless past the last goal step)."""
         thought = self._think(state, temperature, manager=state.t <= self._last_goal_step())
         token = choose(thought.logits)
-        return self._emit(state, thought, token, push=push), token, thought.logits, thought.feature
+        return self._emit(state, thought, token, push=push), token, thought
 
     @torch.no_grad()
     def rollout(self, prefix: torch.Tensor, given, temperature: float, generator: torch.Generator,
@@ -381,10 +386,10 @@ class LeakGANModel(nn.Module):
         with self._d_eval():
             state = self._start(n)
             for t in range(T):
-                state, token, logits, _ = self._step(
+                state, token, thought = self._step(
                     state, temperature, lambda lg: torch.where(t < given, prefix[:, t], sampler(lg, generator)))
                 tokens[:, t] = token
-                log_probs[:, t] = torch.log_softmax(logits, dim=-1).gather(1, token[:, None])[:, 0]
+                log_probs[:, t] = torch.log_softmax(thought.logits, dim=-1).gather(1, token[:, None])[:, 0]
         return tokens, log_probs
 
     @torch.no_grad()
@@ -402,15 +407,14 @@ class LeakGANModel(nn.Module):
         with self._d_eval():
             state = self._start(num)
             for t in range(T):
-                thought = self._think(state, temperature, manager=t <= self._last_goal_step())
-                features.append(thought.feature if thought.feature is not None
-                                else state.weights.feature(state.feats.pooled))
-                if t in boundaries:
-                    cached[t] = (state.feats.select(torch.arange(num, device=tokens.device)), thought)
-                tokens[:, t] = sampler(thought.logits, generator)
-                state = self._emit(state, thought, tokens[:, t])
+                before = state.feats.select(torch.arange(num, device=tokens.device)) if t in boundaries else None
+                pooled = state.feats.pooled
+                state, tokens[:, t], thought = self._step(state, temperature, lambda lg: sampler(lg, generator))
+                features.append(thought.feature if thought.feature is not None else state.weights.feature(pooled))
+                if before is not None:
+                    cached[t] = (before, thought)
             features.append(state.weights.feature(state.feats.pooled))  # f_T, the whole sentence
-        return Trace(tokens, torch.stack(features, dim=1), cached)
+        return Trace(tokens, torch.stack(features, dim=1), cached, state.weights)
 
     @torch.no_grad()
     def batched_rollouts(self, trace: Trace, repeats: int, temperature: float, generator: torch.Generator,
@@ -434,7 +438,7 @@ class LeakGANModel(nn.Module):
         if nb == 0:
             return out_tokens, out_probs
         group = max(1, chunk // (R * nb))
-        weights = FrozenWeights.of(self)
+        weights = trace.weights
         with self._d_eval() as D:
             for first in range(0, N, group):
                 rows = torch.arange(first, min(N, first + group), device=device)
@@ -442,7 +446,7 @@ class LeakGANModel(nn.Module):
                 active, tokens = None, None
                 for t in range(boundaries[0], T):
                     if active is not None:
-                        active, tokens[:, t], _, _ = self._step(active, temperature, lambda lg: sampler(lg, generator))
+                        active, tokens[:, t], _ = self._step(active, temperature, lambda lg: sampler(lg, generator))
                     if t in trace.states:  # this boundary's rollouts join, drawing token t from the cached step
                         feats, thought = trace.states[t]
                         thought = thought.select(index)
@@ -453,7 +457,7 @@ class LeakGANModel(nn.Module):
                         block = self._emit(before, thought, prefix[:, t])
                         active = block if active is None else GenState.cat([active, block])
                         tokens = prefix if tokens is None else torch.cat([tokens, prefix])
-                probs = torch.softmax(D.classifier(weights.feature(active.feats.pooled)), dim=1)[:, 1]
+                probs = D.real_prob_of(weights.feature(active.feats.pooled))
                 k = len(rows)
                 out_tokens[:, :, rows] = tokens.view(nb, R, k, T).transpose(0, 1)
                 out_probs[:, :, rows] = probs.view(nb, R, k).transpose(0, 1)
@@ -474,8 +478,8 @@ class LeakGANModel(nn.Module):
                 state = self._start(n, weights)
                 for t in range(T):
                     # D's state is read again only by steps up to the last goal boundary
-                    state, tokens[:, t], _, _ = self._step(state, temperature, lambda lg: sampler(lg, generator),
-                                                           push=t < last_goal)
+                    state, tokens[:, t], _ = self._step(state, temperature, lambda lg: sampler(lg, generator),
+                                                        push=t < last_goal)
                 chunks.append(tokens.cpu())
         return torch.cat(chunks) if chunks else torch.zeros(0, T, dtype=torch.long)
 

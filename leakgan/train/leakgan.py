@@ -293,10 +293,10 @@ def segment_rewards(run: LeakGANRun, trace: Trace) -> tuple[torch.Tensor, float]
     s, model, D = run.settings, run.model, run.model.discriminator
     samples = trace.tokens
     B, T = samples.shape
-    S, R = model.cfg.num_segments, s.rollout_num
-    boundaries = [b * s.step_size for b in range(1, S)]  # prefix lengths c, 2c, ... < T
+    R = s.rollout_num
+    boundaries = model.segment_boundaries()
     with model._d_eval(), torch.no_grad():
-        full = torch.softmax(D.classifier(trace.features[:, T]), dim=1)[:, 1]  # the last segment needs no rollout
+        full = D.real_prob_of(trace.features[:, T])  # the last segment needs no rollout
         if not boundaries:
             partial = full.new_zeros(R, 0, B)
         elif s.rollouts == "batched":
@@ -314,7 +314,7 @@ def segment_rewards(run: LeakGANRun, trace: Trace) -> tuple[torch.Tensor, float]
 def adversarial_step(run: LeakGANRun) -> dict:
     """One policy-gradient step on a sampled batch: MANAGER by Eq. 7, WORKER by Eq. 8-9."""
     s, model = run.settings, run.model
-    boundaries = range(s.step_size, model.cfg.seq_len, s.step_size) if s.rollouts == "batched" else ()
+    boundaries = model.segment_boundaries() if s.rollouts == "batched" else ()
     trace = model.trace(s.batch_size, s.train_temperature, run.sample_rng, boundaries)
     rewards, mean_reward = segment_rewards(run, trace)
     # The reference path (sequential rollouts) recomputes the prefix features for training as well.
