@@ -168,7 +168,7 @@ def matmul_throughput(device, n=2048, seconds=2.0):
 
 
 def per_token_flops(model):
-    """(floor per token as the issue defines it, the whole step per token)."""
+    """FLOPs per token: (the floor: WORKER output + incremental conv, the every-step floor: all of a step)."""
     g, d = model.cfg, model.dis_cfg
     worker_out = 2 * g.vocab_size * g.goal_size * g.hidden_dim
     conv = 2 * d.emb_dim * sum(w * n for w, n in zip(d.filter_sizes, d.num_filters))
@@ -216,7 +216,7 @@ def main() -> int:
     floor_tok, model_tok = per_token_flops(model)
     T, B, R, c = args.seq_len, s.batch_size, s.rollout_num, s.step_size
     print(f"float32 matmul (2048^3): {peak / 1e9:.1f} GFLOP/s; per token: floor {floor_tok / 1e6:.2f} MFLOP "
-          f"(WORKER output + incremental conv), whole step {model_tok / 1e6:.2f} MFLOP")
+          f"(WORKER output + incremental conv), every step {model_tok / 1e6:.2f} MFLOP")
     rows = []
 
     def report(label, straight, ours, tokens=None):
