@@ -44,6 +44,8 @@ def test_string_numbers_from_the_command_line_get_their_type():
         ({"scale": "huge"}, "config key 'scale': 'huge' is not one of: paper, demo, smoke"),
         ({"models": ["gpt"]}, "config key 'models.0': 'gpt' is not one of ['mle', 'leakgan']"),
         ({"colour": "red"}, "config key 'colour' is not known"),
+        ({"leakgan": {"features": "fast"}}, "config key 'leakgan.features': 'fast' is not one of ['incremental', 'full']"),
+        ({"leakgan": {"rollout_chunk": 0}}, "config key 'leakgan.rollout_chunk': 0 is less than the minimum of 1"),
     ],
 )
 def test_bad_values_name_the_key(overrides, message):
