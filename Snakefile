@@ -17,7 +17,11 @@ from leakgan.errors import UserError
 configfile: os.path.join(workflow.basedir, "config.yaml")
 
 try:
-    _effective = leakgan.config.resolve(config, workflow.config_settings.overwrite_config)
+    # --configfile values are taken as written; --config values are strings to coerce.
+    _files = {}
+    for _path in workflow.config_settings.configfiles:
+        _files = leakgan.config.deep_merge(_files, leakgan.config.read_yaml(_path))
+    _effective = leakgan.config.resolve(config, _files, typed=dict(workflow.config_settings.config))
 except UserError as _exc:
     sys.stderr.write(f"leakgan: config error: {_exc}\n")
     sys.exit(1)
@@ -30,9 +34,7 @@ include: "workflow/rules/oracle.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/report.smk"
-if os.path.exists(os.path.join(workflow.basedir, "workflow/rules/data.smk")):
-
-    include: "workflow/rules/data.smk"
+include: "workflow/rules/data.smk"
 
 
 rule all:

@@ -81,7 +81,7 @@ def straight_generate(model, prefix, given, temperature, gen):
             if t % c == 0:
                 goal, pending = pending, torch.zeros_like(pending)
         hidden, ws = model.worker(prev[:, None], ws)
-        logits = model.worker.logits(hidden[:, 0], model._w(goal)) / temperature
+        logits = model.worker.logits(hidden[:, 0], model.goal_embedding(goal)) / temperature
         prev = torch.where(t < given, prefix[:, t], straight_categorical(logits, gen))
         tokens[:, t] = prev
     return tokens

@@ -13,7 +13,7 @@ import sys
 
 import numpy as np
 
-from . import rescale, rollout
+from . import rescale, rollout_scores
 
 _FLOAT_DTYPES = ("float32", "float64")
 
@@ -114,53 +114,20 @@ def ranks(rewards):
     return _run_rescale(rewards, 1.0, as_rank=True)
 
 
-def _keep_mask(mask, probs):
-    """Turn the leave-out mask (R x S bool or None) into a keep mask on probs' side."""
-    rollouts, segments = probs.shape[0], probs.shape[1]
-    torch = _torch_tensor(probs)
-    if mask is None:
-        if torch is not None and probs.is_cuda:
-            return torch.ones((rollouts, segments), dtype=torch.uint8, device=probs.device)
-        return np.ones((rollouts, segments), dtype=np.uint8)
-    mask_torch = _torch_tensor(mask)
-    if mask_torch is None and not isinstance(mask, np.ndarray):
-        raise TypeError(f"mask must be a numpy array or a torch tensor, got {type(mask).__name__}")
-    if tuple(mask.shape) != (rollouts, segments):
-        raise ValueError(f"mask shape {tuple(mask.shape)} does not match probs' (R, S) = {(rollouts, segments)}")
-    if str(mask.dtype).removeprefix("torch.") != "bool":
-        raise TypeError(f"mask must be boolean (True = leave the rollout out), got dtype {mask.dtype}")
-    if torch is not None and probs.is_cuda:
-        mask = torch.as_tensor(mask, device=probs.device)
-        keep = (~mask).to(torch.uint8)
-        empty = (keep.sum(dim=0) == 0).nonzero().flatten().tolist()
-    else:
-        mask = mask.cpu().numpy() if mask_torch is not None else mask
-        keep = np.ascontiguousarray(~mask, dtype=np.uint8)
-        empty = np.flatnonzero(keep.sum(axis=0) == 0).tolist()
-    if empty:
-        raise ValueError(f"segment {empty[0]} has every rollout masked out; keep at least one (empty segments: {empty})")
-    return keep
-
-
-def score_rollouts(probs, delta, mask=None):
-    """Mean of D's R x S x B rollout probabilities over kept rollouts, rescaled by Eq. 11; B x S out."""
+def score_rollouts(probs, delta):
+    """Mean of D's R x S x B rollout probabilities over the rollouts, rescaled by Eq. 11; B x S out."""
     _check_array(probs, "probs", 3, "R x S x B")
     delta = _check_delta(delta)
-    keep = _keep_mask(mask, probs)
     torch = _torch_tensor(probs)
+    if _has_nan(probs):
+        raise ValueError("probs contains NaN")
     if torch is not None and probs.is_cuda:
-        # A NaN in a left-out rollout does not reach the reward, so only kept ones count.
-        if bool(torch.isnan(probs[keep.bool()]).any().item()):
-            raise ValueError("probs contains NaN in a kept rollout")
         source = probs.detach().contiguous()
         out = torch.empty((source.shape[2], source.shape[1]), dtype=source.dtype, device=source.device)
         with _torch_stream(source) as stream:
-            rollout.launch_score(_as_device_array(source), _as_device_array(keep), delta,
-                                 _as_device_array(out), stream)
+            rollout_scores.launch_score(_as_device_array(source), delta, _as_device_array(out), stream)
         return out
     values = _cpu_array(probs)
-    if np.isnan(values[keep.astype(bool)]).any():
-        raise ValueError("probs contains NaN in a kept rollout")
     out = np.empty((values.shape[2], values.shape[1]), dtype=values.dtype)
-    rollout.score_cpu(values, keep, delta, out)
+    rollout_scores.score_cpu(values, delta, out)
     return torch.from_numpy(out) if torch is not None else out

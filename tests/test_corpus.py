@@ -12,7 +12,7 @@ import pytest
 
 from leakgan import cli, config as leakgan_config
 from leakgan.data import sources
-from leakgan.data.corpus import batch_tokenizer, poem_shape_ok
+from leakgan.data.tokenize import Tokenizer, poem_shape_ok
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 OUTPUTS = ("train.txt", "test.txt", "vocab.json", "train.words.txt", "test.words.txt", "stats.json")
@@ -200,11 +200,11 @@ def test_python_and_hf_pre_tokenizers_agree_on_the_corpora():
              ("poems/poems.txt", "char"))
     for rel, name in cases:
         lines = [l.strip() for l in corpus(rel).read_text(encoding="utf-8").splitlines()[:1500]]
-        assert batch_tokenizer(name, "python")(lines) == batch_tokenizer(name, "hf")(lines), (rel, name)
+        assert Tokenizer(name, "python").split(lines) == Tokenizer(name, "hf").split(lines), (rel, name)
     tricky = ["Hello, world!! It's 3.5 -- ok...", "tab\tsep  double", "中文，标点。", "“quoted” (x)"]
     for name in ("whitespace_split", "whitespace", "char"):
-        assert batch_tokenizer(name, "python")(tricky) == batch_tokenizer(name, "hf")(tricky), name
-    assert batch_tokenizer("whitespace")(["It's 3.5!!"]) == [["It", "'", "s", "3", ".", "5", "!!"]]
+        assert Tokenizer(name, "python").split(tricky) == Tokenizer(name, "hf").split(tricky), name
+    assert Tokenizer("whitespace").split(["It's 3.5!!"]) == [["It", "'", "s", "3", ".", "5", "!!"]]
 
 
 def test_poem_shape():
@@ -313,12 +313,21 @@ def test_raw_files_of_url_and_local_sources():
     block = {"source": "https://example.org/data/news.gz", "sha256": "ab" * 32,
              "test_source": "file:///srv/other/news.gz"}
     files = sources.raw_files("wmt", block)
-    assert files == {"source": "resources/raw/wmt/news.gz", "test_source": "resources/raw/wmt/test_source-news.gz"}
-    assert sources.download_spec("wmt", block, "news.gz") == ("https://example.org/data/news.gz", "ab" * 32)
-    assert sources.download_args("wmt", block, "test_source-news.gz") == "file:///srv/other/news.gz"
+    name, test_name = sources.download_name(block["source"]), sources.download_name(block["test_source"])
+    assert re.fullmatch(r"[0-9a-f]{8}-news\.gz", name) and re.fullmatch(r"[0-9a-f]{8}-news\.gz", test_name)
+    assert name != test_name  # same file name, different URLs: different files
+    assert files == {"source": f"resources/downloads/wmt/{name}", "test_source": f"resources/downloads/wmt/{test_name}"}
+    assert sources.download_spec("wmt", block, name) == ("https://example.org/data/news.gz", "ab" * 32)
+    assert sources.download_spec("wmt", block, test_name) == ("file:///srv/other/news.gz", None)
     assert sources.raw_files("poems", {"source": "../data/poems.txt"}) == {"source": "../data/poems.txt"}
     same = {"source": "http://x/a.zip", "test_source": "http://x/a.zip"}
-    assert sources.raw_files("coco", same) == {"source": "resources/raw/coco/a.zip", "test_source": "resources/raw/coco/a.zip"}
+    assert sources.raw_files("coco", same)["source"] == sources.raw_files("coco", same)["test_source"]
+
+
+def test_download_names_are_plain_words_whatever_the_url():
+    for url in ("file:///tmp/x%3Btouch%20PWNED%3B.txt", "https://h/a(1).txt", "https://h/$(id)", "https://h/"):
+        assert re.fullmatch(sources.SAFE_NAME, sources.download_name(url)), url
+    assert sources.download_name("file:///tmp/x%3Btouch%20PWNED%3B.txt").endswith("-x_touch_PWNED_.txt")
 
 
 def test_worker_processes_do_not_change_the_output(tmp_path, capsys):

@@ -2,6 +2,7 @@ import pytest
 import torch
 
 from leakgan.models.discriminator import PAD, Discriminator, DiscriminatorConfig, filter_sizes
+from leakgan.models.prefix_features import prefix_features
 
 torch.set_num_threads(1)  # tiny convolutions: extra threads only contend on the shared cores
 
@@ -60,7 +61,7 @@ def test_prefix_features_equal_a_direct_pass_on_each_padded_prefix():
     D = tiny().eval()
     tokens = torch.randint(0, 30, (3, 8), generator=torch.Generator().manual_seed(2))
     with torch.no_grad():
-        feats = D.prefix_features(tokens, chunk=5)  # a chunk size that splits rows unevenly
+        feats = prefix_features(D, tokens, chunk=5)  # a chunk size that splits rows unevenly
         assert feats.shape == (3, 9, 12)
         for t in range(9):
             padded = torch.full((3, 8), PAD)
@@ -68,7 +69,7 @@ def test_prefix_features_equal_a_direct_pass_on_each_padded_prefix():
             torch.testing.assert_close(feats[:, t], D.feature(padded), rtol=0, atol=1e-6)
         torch.testing.assert_close(feats[:, 8], D.feature(tokens), rtol=0, atol=1e-6)
         # a shorter input is padded to seq_len: its prefixes are those of the longer one
-        torch.testing.assert_close(D.prefix_features(tokens[:, :3]), feats[:, :4], rtol=0, atol=1e-6)
+        torch.testing.assert_close(prefix_features(D, tokens[:, :3]), feats[:, :4], rtol=0, atol=1e-6)
 
 
 def test_l2_penalty_is_on_the_output_layer_only():

@@ -7,7 +7,9 @@ import copy
 import pytest
 import torch
 
-from leakgan.train.leakgan import DiscriminatorStep, LeakGANRun, LeakGANSettings, adversarial_step, build_model
+from leakgan.models.prefix_features import prefix_features
+from leakgan.train.discriminator import DiscriminatorStep
+from leakgan.train.leakgan import LeakGANRun, LeakGANSettings, adversarial_step, build_model
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 
@@ -15,8 +17,8 @@ V, T = 50, 12
 
 
 def settings(**extra):
-    return LeakGANSettings(emb_dim=8, hidden_dim=8, goal_size=4, step_size=4, dis_emb_dim=16, filter_sizes=[1, 3, 12],
-                           num_filters=[8, 6, 4], batch_size=16, rollout_num=2, dis_batch_size=16, **extra)
+    return LeakGANSettings.defaults(emb_dim=8, hidden_dim=8, goal_size=4, step_size=4, dis_emb_dim=16,
+                                    filter_sizes=[1, 3, 12], num_filters=[8, 6, 4], batch_size=16, rollout_num=2, dis_batch_size=16, **extra)
 
 
 def cuda_run(seed=0, **extra):
@@ -29,10 +31,10 @@ def test_incremental_features_on_cuda_equal_the_full_cnn_and_the_cpu():
     run = cuda_run()
     D = run.model.discriminator.eval()
     tokens = torch.randint(0, V, (9, T), device="cuda")
-    fast, full = D.prefix_features(tokens, "incremental"), D.prefix_features(tokens, "full")
+    fast, full = prefix_features(D, tokens, "incremental"), prefix_features(D, tokens, "full")
     assert fast.is_cuda
     torch.testing.assert_close(fast, full, rtol=1e-4, atol=1e-4)
-    cpu = copy.deepcopy(D).cpu().prefix_features(tokens.cpu(), "incremental")
+    cpu = prefix_features(copy.deepcopy(D).cpu(), tokens.cpu(), "incremental")
     torch.testing.assert_close(fast.cpu(), cpu, rtol=1e-4, atol=1e-4)
 
 

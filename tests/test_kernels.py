@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from leakgan.kernels import ranks, rescale_rewards, score_rollouts
-from leakgan.kernels import rescale, rollout
+from leakgan.kernels import rescale, rollout_scores
 
 DTYPES = [np.float32, np.float64]
 # Batch sizes around and across the CUDA block size (128), plus B = 1.
@@ -46,15 +46,14 @@ def test_ranks_and_rescale_of_a_small_matrix_with_ties():
     assert out[0, 0] == out[3, 0] == pytest.approx(0.8175744761936437, rel=1e-15)
 
 
-def test_last_segment_scored_from_its_single_kept_rollout():
-    probs = np.array([[[0.9, 0.1, 0.5]], [[0.1, 0.9, 0.5]]])  # R=2, S=1, B=3
-    keep_first = np.array([[False], [True]])
-    # Kept: 0.9, 0.1, 0.5 -> ranks 1, 3, 2 -> sigmoid(16 * (0.5 - r/3))
-    out = score_rollouts(probs, 16.0, keep_first)
+def test_score_is_the_rescaled_mean_of_the_rollouts():
+    probs = np.array([[[0.9, 0.1, 0.5]], [[0.7, 0.3, 0.5]]])  # R=2, S=1, B=3
+    # Means 0.8, 0.2, 0.5 -> ranks 1, 3, 2 -> sigmoid(16 * (0.5 - r/3))
     expected = 1 / (1 + np.exp(-16 * (0.5 - np.array([1, 3, 2]) / 3)))
-    np.testing.assert_allclose(out[:, 0], expected, rtol=1e-14)
-    # Both kept: means are all 0.5 -> one three-way tie at rank 2.
-    np.testing.assert_allclose(score_rollouts(probs, 16.0)[:, 0], [1 / (1 + np.exp(16 / 6))] * 3, rtol=1e-14)
+    np.testing.assert_allclose(score_rollouts(probs, 16.0)[:, 0], expected, rtol=1e-14)
+    # Means all 0.5 -> one three-way tie at rank 2.
+    tied = np.array([[[0.9, 0.1, 0.5]], [[0.1, 0.9, 0.5]]])
+    np.testing.assert_allclose(score_rollouts(tied, 16.0)[:, 0], [1 / (1 + np.exp(16 / 6))] * 3, rtol=1e-14)
 
 
 # ---------------------------------------------------------------- reference vs twin
@@ -91,30 +90,23 @@ def test_rescale_accepts_non_contiguous_input():
 def test_score_twin_matches_reference(rollouts, segments, batch, dtype, ties):
     rng = np.random.default_rng(rollouts * 1000 + segments * 10 + batch)
     probs = _values(rng, (rollouts, segments, batch), dtype, ties)
-    mask = rng.random((rollouts, segments)) < 0.4
-    mask[0] = False  # rollout 0 kept everywhere, so no segment is empty
-    mask[1:, -1] = True  # the last segment is scored once, as the authors do
-    out = score_rollouts(probs, 16.0, mask)
+    out = score_rollouts(probs, 16.0)
     assert out.dtype == dtype and out.shape == (batch, segments)
-    np.testing.assert_allclose(out, rollout.score_rollouts_reference(probs, 16.0, ~mask), **_close(dtype))
+    np.testing.assert_allclose(out, rollout_scores.score_rollouts_reference(probs, 16.0), **_close(dtype))
 
 
-def test_score_accepts_torch_cpu_tensors_and_torch_mask():
-    probs = torch.rand(4, 3, 9, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
-    mask = torch.zeros(4, 3, dtype=torch.bool)
-    mask[1:, 2] = True
-    out = score_rollouts(probs, 12.0, mask)
-    assert isinstance(out, torch.Tensor) and out.shape == (9, 3) and out.dtype == torch.float64
-    expected = rollout.score_rollouts_reference(probs.numpy(), 12.0, ~mask.numpy())
-    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-12)
-
-
-def test_score_accepts_torch_cpu_tensors_without_a_mask():
-    probs = torch.rand(4, 3, 9, dtype=torch.float32, generator=torch.Generator().manual_seed(1))
+@pytest.mark.parametrize("dtype,rtol", [(torch.float64, 1e-12), (torch.float32, 1e-6)])
+def test_score_accepts_torch_cpu_tensors(dtype, rtol):
+    probs = torch.rand(4, 3, 9, dtype=dtype, generator=torch.Generator().manual_seed(0))
     out = score_rollouts(probs, 12.0)
-    assert isinstance(out, torch.Tensor) and out.shape == (9, 3) and out.dtype == torch.float32
-    expected = rollout.score_rollouts_reference(probs.numpy(), 12.0, np.ones((4, 3), dtype=bool))
-    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-6)
+    assert isinstance(out, torch.Tensor) and out.shape == (9, 3) and out.dtype == dtype
+    expected = rollout_scores.score_rollouts_reference(probs.numpy(), 12.0)
+    np.testing.assert_allclose(out.numpy(), expected, rtol=rtol)
+
+
+def test_rollout_means_are_the_plain_mean_over_rollouts():
+    probs = np.array([[[0.2, 0.4]], [[0.6, 0.8]]])  # R = 2, S = 1, B = 2
+    np.testing.assert_allclose(rollout_scores.rollout_means_reference(probs), [[0.4], [0.6]])
 
 
 def test_score_of_identical_rollouts_equals_rescale_of_one():
@@ -122,12 +114,6 @@ def test_score_of_identical_rollouts_equals_rescale_of_one():
     one = rng.random((6, 40))  # S x B
     probs = np.stack([one] * 4)
     np.testing.assert_allclose(score_rollouts(probs, 12.0), rescale_rewards(one.T, 12.0), rtol=1e-12)
-
-
-def test_nan_in_a_left_out_rollout_is_ignored():
-    probs = np.array([[[0.2, 0.8]], [[np.nan, np.nan]]])
-    out = score_rollouts(probs, 12.0, np.array([[False], [True]]))
-    np.testing.assert_allclose(out[:, 0], 1 / (1 + np.exp(-12 * (0.5 - np.array([2, 1]) / 2))))
 
 
 def test_shapes_above_cover_both_sorts_and_both_thread_modes():
@@ -151,7 +137,7 @@ def test_radix_argsort_orders_signed_zeros_infinities_and_subnormals():
 _SIMULATOR_SCRIPT = textwrap.dedent("""
     import numpy as np
     from numba import cuda
-    from leakgan.kernels import rescale, rollout
+    from leakgan.kernels import rescale, rollout_scores
 
     rng = np.random.default_rng(0)
     rank_mismatches = 0
@@ -179,11 +165,9 @@ _SIMULATOR_SCRIPT = textwrap.dedent("""
         rank_mismatches += int((rank.copy_to_host() != rescale.ranks_reference(x)).sum())
 
         probs = (rng.integers(0, 3, size=(3, segments, batch)) / 2).astype(dtype)
-        keep = np.ones((3, segments), dtype=np.uint8)
-        keep[1:, -1] = 0
         scored = cuda.device_array((batch, segments), dtype=dtype)
-        rollout.launch_score(cuda.to_device(probs), cuda.to_device(keep), 16.0, scored, tpb=tpb)
-        expected = rollout.score_rollouts_reference(probs, 16.0, keep.astype(bool))
+        rollout_scores.launch_score(cuda.to_device(probs), 16.0, scored, tpb=tpb)
+        expected = rollout_scores.score_rollouts_reference(probs, 16.0)
         value_mismatches += mismatches(scored.copy_to_host(), expected)
     print(f"cases={len(cases)} rank_mismatches={rank_mismatches} value_mismatches={value_mismatches}")
 """)
@@ -215,11 +199,9 @@ def test_cuda_tensors_match_twin_on_gpu(dtype):
     np.testing.assert_allclose(out.cpu().numpy(), rescale_rewards(rewards, 12.0).numpy(), rtol=1e-6)
     assert torch.equal(ranks(rewards.cuda()).cpu(), ranks(rewards))
     probs = torch.rand(4, 5, 777, generator=gen).to(dtype)
-    mask = torch.zeros(4, 5, dtype=torch.bool)
-    mask[1:, -1] = True
-    scored = score_rollouts(probs.cuda(), 16.0, mask.cuda())
+    scored = score_rollouts(probs.cuda(), 16.0)
     assert scored.is_cuda and scored.shape == (777, 5)
-    np.testing.assert_allclose(scored.cpu().numpy(), score_rollouts(probs, 16.0, mask).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(scored.cpu().numpy(), score_rollouts(probs, 16.0).numpy(), rtol=1e-6)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
@@ -239,13 +221,13 @@ def test_cuda_tensors_never_visit_the_host(monkeypatch):
         return real_to(self, *args, **kwargs)
 
     rewards = torch.rand(512, 6, device="cuda")
-    probs, mask = torch.rand(4, 6, 512, device="cuda"), torch.zeros(4, 6, dtype=torch.bool, device="cuda")
-    expected = (rescale_rewards(rewards.cpu(), 12.0), score_rollouts(probs.cpu(), 16.0, mask.cpu()))
+    probs = torch.rand(4, 6, 512, device="cuda")
+    expected = (rescale_rewards(rewards.cpu(), 12.0), score_rollouts(probs.cpu(), 16.0))
     monkeypatch.setattr(torch.Tensor, "cpu", refuse)
     monkeypatch.setattr(torch.Tensor, "numpy", refuse)
     monkeypatch.setattr(torch.Tensor, "to", to)
     monkeypatch.setattr(devicearray.DeviceNDArray, "copy_to_host", refuse)
-    got = (rescale_rewards(rewards, 12.0), score_rollouts(probs, 16.0, mask))
+    got = (rescale_rewards(rewards, 12.0), score_rollouts(probs, 16.0))
     monkeypatch.undo()
     assert all(g.is_cuda for g in got)
     for g, e in zip(got, expected):
@@ -334,17 +316,12 @@ def test_rescale_rejects_bad_delta(delta, kind, message):
         rescale_rewards(np.ones((2, 2)), delta)
 
 
-@pytest.mark.parametrize("probs,mask,kind,message", [
-    (np.ones((2, 3)), None, ValueError, r"probs must be 3-D \(R x S x B\), got 2-D"),
-    (np.ones((2, 3, 0)), None, ValueError, "probs has B = 0"),
-    (np.ones((2, 3, 4), dtype=np.int32), None, TypeError, "probs has dtype int32"),
-    (np.full((2, 3, 4), np.nan), None, ValueError, "probs contains NaN in a kept rollout"),
-    (np.ones((2, 3, 4)), np.zeros((3, 2), dtype=bool), ValueError,
-     r"mask shape \(3, 2\) does not match probs' \(R, S\) = \(2, 3\)"),
-    (np.ones((2, 3, 4)), np.zeros((2, 3)), TypeError, "mask must be boolean"),
-    (np.ones((2, 3, 4)), np.array([[False, True, False], [False, True, False]]), ValueError,
-     r"segment 1 has every rollout masked out; keep at least one \(empty segments: \[1\]\)"),
+@pytest.mark.parametrize("probs,kind,message", [
+    (np.ones((2, 3)), ValueError, r"probs must be 3-D \(R x S x B\), got 2-D"),
+    (np.ones((2, 3, 0)), ValueError, "probs has B = 0"),
+    (np.ones((2, 3, 4), dtype=np.int32), TypeError, "probs has dtype int32"),
+    (np.full((2, 3, 4), np.nan), ValueError, "probs contains NaN"),
 ])
-def test_score_rejects_bad_input(probs, mask, kind, message):
+def test_score_rejects_bad_input(probs, kind, message):
     with pytest.raises(kind, match=message):
-        score_rollouts(probs, 16.0, mask)
+        score_rollouts(probs, 16.0)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import torch
 
-from leakgan.models.lstm import LSTMConfig, LSTMGenerator
+from leakgan.models.mle import MLEConfig, MLEGenerator
 from leakgan.train.mle import train_mle
 
 SETTINGS = {"emb_dim": 16, "hidden_dim": 16, "batch_size": 16, "lr": 0.02, "epochs": 8, "eval_every": 4,
@@ -17,7 +17,7 @@ def cyclic_data(n=64, length=6, vocab=5):
 
 
 def test_shapes_and_gradients():
-    model = LSTMGenerator(LSTMConfig(vocab_size=11, seq_len=7, emb_dim=4, hidden_dim=6))
+    model = MLEGenerator(MLEConfig(vocab_size=11, seq_len=7, emb_dim=4, hidden_dim=6))
     tokens = torch.randint(0, 11, (3, 7))
     assert model(tokens).shape == (3, 7, 11)
     model.loss(tokens).backward()
@@ -45,13 +45,13 @@ def test_training_is_reproducible_and_checkpoint_round_trips():
     b, curve_b = train_mle(data, data, 5, settings, seed=3, device=torch.device("cpu"))
     assert curve_a == curve_b
     assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
-    again = LSTMGenerator.from_checkpoint(a.checkpoint(settings, None))
+    again = MLEGenerator.from_checkpoint(a.checkpoint(settings, None))
     assert again.nll(data) == a.nll(data)
 
 
 def test_low_temperature_sharpens_samples():
     torch.manual_seed(0)
-    model = LSTMGenerator(LSTMConfig(vocab_size=50, seq_len=10, emb_dim=8, hidden_dim=8))
+    model = MLEGenerator(MLEConfig(vocab_size=50, seq_len=10, emb_dim=8, hidden_dim=8))
     hot = model.sample(400, 1.0, torch.Generator().manual_seed(1))
     cold = model.sample(400, 0.05, torch.Generator().manual_seed(1))
     # Near-greedy sampling visits far fewer distinct tokens.

@@ -16,8 +16,8 @@ from leakgan.metrics.report import (
     nll_table,
     pick_samples,
     plot_curves,
-    run,
 )
+from leakgan.stages.report import main as run
 
 
 def nll_result(seq_len=20):

@@ -1,4 +1,4 @@
-"""`leakgan prepare`: a raw corpus → frequency- and length-filtered token files.
+"""The corpus stage's work: a raw corpus → frequency- and length-filtered token files.
 
 Two streaming passes over the source. Pass 1 normalises (NFC, optional
 lower-casing), tokenizes and counts words; surrounding whitespace never makes a
@@ -11,280 +11,23 @@ the corpus. Nothing is written until every check has passed.
 """
 from __future__ import annotations
 
-import argparse
 import collections
-import concurrent.futures
-import ctypes
-import dataclasses
-import gzip
-import io
 import itertools
-import json
-import multiprocessing
-import re
 import sys
-import unicodedata
-import zipfile
-import zlib
 from pathlib import Path
-from typing import Callable, Iterator
 
 import numpy as np
 from tqdm import tqdm
 
+from leakgan.data.parallel import fixed_mmap_threshold, map_blocks
+from leakgan.data.readers import BATCH, ReadCounts, decode_block, normalise, read_blocks
+from leakgan.data.settings import CorpusSettings
+from leakgan.data.tokenize import _MARK, END, Tokenizer, poem_shape_ok
 from leakgan.errors import UserError
-from leakgan.files import write_json, write_text
+from leakgan.io import write_json, write_text, write_vocab
 
-FORMATS = ("text", "text.gz", "coco-json", "coco-zip")
-PRE_TOKENIZERS = ("whitespace_split", "whitespace", "char")
-ENGINES = ("python", "hf")
-BATCH = 8192
 # Mixed into the seed so this stage's random stream differs from other stages'.
 STAGE_TAG = 0x636F7270
-
-
-@dataclasses.dataclass(frozen=True)
-class CorpusSettings:
-    """The settings of one text dataset that change the prepared files (see dataset_text.schema.yaml)."""
-
-    name: str
-    format: str = "text"
-    member: str = "annotations/captions_train2014.json"
-    test_member: str | None = None
-    lowercase: bool = False
-    pre_tokenizer: str = "whitespace_split"
-    engine: str = "python"
-    min_freq: int = 1
-    min_len: int = 1
-    max_len: int = 51
-    poem_shape: tuple[int, int] | None = None
-    num_train: int = 10000
-    num_test: int = 1000
-    pad_token: str = "<pad>"
-
-    @classmethod
-    def from_block(cls, name: str, block: dict) -> "CorpusSettings":
-        """Settings from a dataset block of config.yaml (unknown keys are the schema's business)."""
-        fields = {f.name for f in dataclasses.fields(cls)}
-        values = {k: v for k, v in block.items() if k in fields and k != "name"}
-        if values.get("poem_shape") is not None:
-            values["poem_shape"] = tuple(values["poem_shape"])
-        settings = cls(name=name, **values)
-        settings.check()
-        return settings
-
-    def key(self, setting: str) -> str:
-        return f"datasets.{self.name}.{setting}"
-
-    def check(self) -> None:
-        """Stop with one line naming the config key of an impossible combination."""
-        if self.format not in FORMATS:
-            raise UserError(f"config.yaml: {self.key('format')} is '{self.format}', expected one of {', '.join(FORMATS)}")
-        if self.pre_tokenizer not in PRE_TOKENIZERS:
-            raise UserError(f"config.yaml: {self.key('pre_tokenizer')} is '{self.pre_tokenizer}', "
-                            f"expected one of {', '.join(PRE_TOKENIZERS)}")
-        if self.engine not in ENGINES:
-            raise UserError(f"config.yaml: {self.key('engine')} is '{self.engine}', expected one of {', '.join(ENGINES)}")
-        if not 1 <= self.min_len <= self.max_len:
-            raise UserError(f"config.yaml: {self.key('min_len')} ({self.min_len}) must be between 1 and "
-                            f"{self.key('max_len')} ({self.max_len})")
-        if self.num_train < 1 or self.num_test < 1:
-            raise UserError(f"config.yaml: {self.key('num_train')} and num_test must be at least 1")
-
-
-# ---------------------------------------------------------------- reading
-
-BLOCK_BYTES = 1 << 22
-
-
-@dataclasses.dataclass
-class ReadCounts:
-    """How many lines a reader has passed on."""
-
-    lines: int = 0
-
-
-def _text_blocks(path: Path, handle, counts: ReadCounts, settings: CorpusSettings) -> Iterator[bytes]:
-    """Whole lines in blocks of about BLOCK_BYTES, undecoded (decoding happens where the block is tokenized)."""
-    try:
-        while True:
-            block = handle.read(BLOCK_BYTES)
-            if not block:
-                return
-            if not block.endswith(b"\n"):
-                block += handle.readline()
-            counts.lines += block.count(b"\n") + (not block.endswith(b"\n"))
-            yield block
-    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
-        raise UserError(
-            f"{path}: truncated or corrupt gzip data after line {counts.lines} ({exc}); "
-            f"download it again or fix {settings.key('format')}"
-        ) from None
-
-
-def decode_block(block: bytes | str) -> tuple[str | None, int]:
-    """The text of a block without its final line break, and how many of its lines were not UTF-8 (dropped)."""
-    if isinstance(block, str):
-        return block, 0
-    body = memoryview(block)[:-1] if block.endswith(b"\n") else memoryview(block)
-    try:
-        return str(body, "utf-8"), 0
-    except UnicodeDecodeError:
-        # Rare: find the bad lines one by one, keep the rest.
-        good, bad = [], 0
-        for line in bytes(body).split(b"\n"):
-            try:
-                good.append(line.decode("utf-8"))
-            except UnicodeDecodeError:
-                bad += 1
-        return ("\n".join(good) if good else None), bad
-
-
-def _coco_blocks(path: Path, data: bytes, counts: ReadCounts, settings: CorpusSettings) -> Iterator[str]:
-    try:
-        doc = json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: not valid JSON ({exc}); fix {settings.key('format')} (text or text.gz for line files)") from None
-    annotations = doc.get("annotations") if isinstance(doc, dict) else None
-    if not isinstance(annotations, list) or not all(isinstance(a, dict) and isinstance(a.get("caption"), str) for a in annotations):
-        raise UserError(
-            f"{path}: not a COCO captions file (needs an 'annotations' list of objects with a 'caption' string); "
-            f"fix {settings.key('format')} or the source"
-        )
-    counts.lines += len(annotations)
-    for start in range(0, len(annotations), BATCH):
-        # A caption is one sentence even if it holds a line break.
-        yield "\n".join(a["caption"].replace("\n", " ") for a in annotations[start:start + BATCH])
-
-
-def read_blocks(path: str | Path, settings: CorpusSettings, counts: ReadCounts,
-                member: str | None = None) -> Iterator[bytes | str]:
-    """Yield the raw sentences of a corpus file in blocks of whole lines (see `decode_block`)."""
-    path = Path(path)
-    if not path.is_file():
-        raise UserError(f"{path}: file not found; fix the `source` (or `test_source`) of datasets.{settings.name} in config.yaml")
-    if settings.format == "text":
-        with open(path, "rb") as handle:
-            yield from _text_blocks(path, handle, counts, settings)
-    elif settings.format == "text.gz":
-        with gzip.open(path, "rb") as handle:
-            yield from _text_blocks(path, io.BufferedReader(handle, 1 << 20), counts, settings)
-    elif settings.format == "coco-json":
-        yield from _coco_blocks(path, path.read_bytes(), counts, settings)
-    else:
-        member = member or settings.member
-        try:
-            with zipfile.ZipFile(path) as archive:
-                data = archive.read(member)
-        except zipfile.BadZipFile as exc:
-            raise UserError(f"{path}: not a zip file ({exc}); fix {settings.key('format')}") from None
-        except KeyError:
-            raise UserError(f"{path}: has no member '{member}'; fix {settings.key('member')} (or test_member)") from None
-        yield from _coco_blocks(Path(f"{path}:{member}"), data, counts, settings)
-
-
-def normalise(text: str, lowercase: bool) -> str:
-    """NFC, optionally lower-cased (a block of lines at once: neither step crosses a line break)."""
-    text = unicodedata.normalize("NFC", text)
-    return text.lower() if lowercase else text
-
-
-# ---------------------------------------------------------------- tokenizing
-
-_WORD_RE = re.compile(r"\w+|[^\w\s]+")
-
-
-def hf_pre_tokenizer(name: str):
-    """The Hugging Face `tokenizers` pre-tokenizer that defines the split `name`."""
-    from tokenizers import Regex, pre_tokenizers
-
-    if name == "whitespace_split":
-        return pre_tokenizers.WhitespaceSplit()
-    if name == "whitespace":
-        return pre_tokenizers.Whitespace()
-    return pre_tokenizers.Sequence([pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Split(Regex("."), "isolated")])
-
-
-class Tokenizer:
-    """Splits normalised text into tokens: per sentence, or all tokens of a block at once (for counting).
-
-    engine 'hf' runs the Hugging Face pre-tokenizer sentence by sentence;
-    'python' computes the same split with str/re built-ins over whole blocks,
-    several times faster on a few cores (the tests check that both agree on
-    the project's corpora). Every split skips whitespace, so a line without
-    tokens is an empty line.
-    """
-
-    def __init__(self, name: str, engine: str = "python"):
-        self.name, self.engine = name, engine
-        if engine == "hf":
-            pre = hf_pre_tokenizer(name)
-            self.split = lambda lines: [[piece for piece, _ in pre.pre_tokenize_str(s)] for s in lines]
-        elif name == "whitespace_split":
-            self.split = lambda lines: [s.split() for s in lines]
-        elif name == "whitespace":
-            findall = _WORD_RE.findall
-            self.split = lambda lines: [findall(s) for s in lines]
-        else:
-            self.split = lambda lines: [list("".join(s.split())) for s in lines]
-
-    def block_tokens(self, text: str):
-        """Every token of a block of lines, in order (what pass 1 counts)."""
-        if self.engine == "hf":
-            return itertools.chain.from_iterable(self.split(text.split("\n")))
-        if self.name == "whitespace_split":
-            return text.split()
-        if self.name == "whitespace":
-            return _WORD_RE.findall(text)
-        return "".join(text.split())
-
-    def flat_tokens(self, text: str) -> list:
-        """Every token of a block with `END` after each line's tokens (pass 2 works on this, vectorised)."""
-        if self.engine == "python" and _MARK not in text:
-            # One C-level call per block: line breaks become a private-use mark
-            # that no split glues to a neighbour.
-            marked = text.replace("\n", f" {_MARK} ") + f" {_MARK}"
-            if self.name == "whitespace_split":
-                flat = marked.split()
-            elif self.name == "whitespace":
-                flat = _MARKED_WORD_RE.findall(marked)
-            else:
-                flat = list("".join(marked.split()))
-            return flat
-        out: list = []
-        for tokens in self.split(text.split("\n")):
-            out.extend(tokens)
-            out.append(END)
-        return out
-
-
-# Line ends in a flat token list: the mark where the fast path could insert it,
-# else an object that no corpus token can equal.
-_MARK = "\ue000"
-END = object()
-_MARKED_WORD_RE = re.compile(r"\w+|[^\w\s\ue000]+|\ue000")
-
-
-def batch_tokenizer(name: str, engine: str = "python") -> Callable[[list[str]], list[list[str]]]:
-    """A function turning a batch of normalised sentences into lists of tokens."""
-    return Tokenizer(name, engine).split
-
-
-def poem_shape_ok(tokens: list[str], shape: tuple[int, int]) -> bool:
-    """True when the tokens, cut at punctuation, form `shape[0]` lines of `shape[1]` characters."""
-    lines, chars = shape
-    runs, run = [], 0
-    for tok in tokens:
-        if unicodedata.category(tok[0]).startswith("P"):
-            if run:
-                runs.append(run)
-            run = 0
-        else:
-            run += len(tok)
-    if run:
-        runs.append(run)
-    return runs == [chars] * lines
-
 
 # ---------------------------------------------------------------- the two passes
 
@@ -297,24 +40,9 @@ def _progress(desc: str, progress: bool):
 _STATE: dict = {}
 
 
-def _fixed_mmap_threshold() -> None:
-    """Keep glibc from moving multi-megabyte buffers onto the heap (Linux only; a no-op elsewhere).
-
-    glibc raises its mmap threshold each time a large mmap-ed buffer is freed,
-    after which the per-block text and id arrays come from the heap, and the
-    heap, fragmented by small objects in between, grew with the number of
-    blocks read (measured: 222 MB after 500,000 lines, 451 MB after 2,000,000;
-    156 MB with the threshold fixed at 1 MiB).
-    """
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(-3, 1 << 20)  # M_MMAP_THRESHOLD
-    except (OSError, AttributeError):
-        pass
-
 
 def _init_state(settings: CorpusSettings, vocab: dict[str, int] | None) -> None:
-    _fixed_mmap_threshold()
+    fixed_mmap_threshold()
     _STATE["settings"] = settings
     _STATE["tokenizer"] = Tokenizer(settings.pre_tokenizer, settings.engine)
     if vocab is not None:
@@ -363,26 +91,6 @@ def _filter_block(block: bytes | str) -> tuple[np.ndarray, np.ndarray, dict]:
     return rows, lengths[kept].astype(np.int32), rejected
 
 
-def _map_blocks(func, blocks: Iterator[str], workers: int, state: tuple) -> Iterator:
-    """func over blocks, results in block order; on `workers` processes when more than one."""
-    _fixed_mmap_threshold()  # the reading process too, not only the workers
-    if workers <= 1:
-        _init_state(*state)
-        yield from map(func, blocks)
-        return
-    # spawn, not fork: the caller may run threads (a test's HTTP server), which fork does not copy safely.
-    context = multiprocessing.get_context("spawn")
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context, initializer=_init_state,
-                                                initargs=state) as pool:
-        pending: collections.deque = collections.deque()
-        for block in blocks:
-            pending.append(pool.submit(func, block))
-            # A bounded queue: the file is never read far ahead of the workers.
-            if len(pending) >= 2 * workers:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
-
 
 def count_words(path, settings: CorpusSettings, progress: bool, workers: int = 1) -> collections.Counter:
     """Pass 1: how often each token occurs in a corpus file."""
@@ -399,7 +107,7 @@ def count_words(path, settings: CorpusSettings, progress: bool, workers: int = 1
                     words.update(tokenizer.block_tokens(normalise(text, settings.lowercase)))
                 bar.update(counts.lines - bar.n)
             return words
-        for block_words in _map_blocks(_count_block, blocks, workers, (settings, None)):
+        for block_words in map_blocks(_count_block, blocks, workers, _init_state, (settings, None)):
             words.update(block_words)
             bar.update(counts.lines - bar.n)
     return words
@@ -445,7 +153,7 @@ def filter_and_sample(path, settings: CorpusSettings, vocab: dict[str, int], k: 
     histogram = np.zeros(settings.max_len + 1, dtype=np.int64)
     blocks = read_blocks(path, settings, counts, member)
     with _progress(f"filter {Path(path).name}", progress) as bar:
-        for rows, lengths, block_rejected in _map_blocks(_filter_block, blocks, workers, (settings, vocab)):
+        for rows, lengths, block_rejected in map_blocks(_filter_block, blocks, workers, _init_state, (settings, vocab)):
             rejected.update(block_rejected)
             if len(rows):
                 word_counts += np.bincount(rows[rows >= 0], minlength=len(vocab))
@@ -467,8 +175,6 @@ def filter_and_sample(path, settings: CorpusSettings, vocab: dict[str, int], k: 
     }
     return reservoir, stats, word_counts
 
-
-# ---------------------------------------------------------------- the stage
 
 def _lines(rows: np.ndarray, lengths: np.ndarray, tokens: list[str], pad_id: int) -> tuple[str, str]:
     """The id lines (padded) and word lines (pads stripped) of sampled rows."""
@@ -547,41 +253,12 @@ def prepare(settings: CorpusSettings, source: str | Path, out_dir: str | Path, s
     train_ids, train_words = _lines(train_rows, train_len, tokens, pad_id)
     test_ids, test_words = _lines(test_rows, test_len, tokens, pad_id)
     out_dir = Path(out_dir)
-    vocab = {"size": len(tokens), "pad_id": pad_id, "tokens": tokens, "seq_len": settings.max_len,
-             "counts": [0] + [int(pool_counts[i]) for i in order]}
     write_text(out_dir / "train.txt", train_ids)
     write_text(out_dir / "test.txt", test_ids)
     write_text(out_dir / "train.words.txt", train_words)
     write_text(out_dir / "test.words.txt", test_words)
-    write_json(out_dir / "vocab.json", vocab)
+    write_vocab(out_dir / "vocab.json", len(tokens), tokens, pad_id, settings.max_len,
+                counts=[0] + [int(pool_counts[i]) for i in order])
     write_json(out_dir / "stats.json", stats)  # last: its presence means the others are complete
     return stats
 
-
-def configure(parser: argparse.ArgumentParser) -> None:
-    """Declare the arguments of `leakgan prepare`."""
-    parser.add_argument("--dataset", required=True, help="dataset name (as under `datasets:` in config.yaml)")
-    parser.add_argument("--settings", required=True, help="the dataset's config block as JSON")
-    parser.add_argument("--source", required=True, help="raw corpus file (text, .gz, COCO JSON or zip)")
-    parser.add_argument("--test-source", default=None, help="raw held-out corpus file; default: sample the test set from --source")
-    parser.add_argument("--seed", type=int, required=True, help="seed of the train/test sampling")
-    parser.add_argument("--out-dir", required=True, help="folder for vocab.json, train.txt, test.txt, *.words.txt, stats.json")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="worker processes for tokenizing (default 1; the output does not depend on it)")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
-
-
-def run(args: argparse.Namespace) -> int:
-    """Prepare one dataset (see `prepare`)."""
-    try:
-        block = json.loads(args.settings)
-    except json.JSONDecodeError as exc:
-        raise UserError(f"--settings: not valid JSON ({exc})") from None
-    if not isinstance(block, dict):
-        raise UserError("--settings: expected a JSON object (the dataset's block of config.yaml)")
-    settings = CorpusSettings.from_block(args.dataset, block)
-    stats = prepare(settings, args.source, args.out_dir, args.seed, args.test_source,
-                    progress=not args.no_progress, workers=args.threads)
-    print(f"{args.dataset}: {stats['num_train']} train / {stats['num_test']} test sentences, "
-          f"vocabulary {stats['vocabulary']['size_with_pad']}", file=sys.stderr)
-    return 0

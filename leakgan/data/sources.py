@@ -1,19 +1,27 @@
 """Where a text dataset's raw files come from: a URL to download or a local path used in place.
 
 The Snakemake rules call these helpers so that a rule stays a few lines: a URL
-source becomes `resources/raw/<dataset>/<file name>` (made by the download
-rule), a local path is read where it lies.
+source becomes `resources/downloads/<dataset>/<safe file name>` (made by the
+download rule), a local path is read where it lies (including anything the
+user put under `resources/raw/`, which no rule ever writes).
+
+Download file names never carry raw URL text: the URL's last path segment is
+reduced to letters, digits, '.', '_' and '-', with a short hash of the whole
+URL in front, so two URLs never share a file and no name can reach a shell
+as anything but a plain word.
 """
 from __future__ import annotations
 
+import hashlib
 import posixpath
-import shlex
+import re
 from typing import Mapping
 from urllib.parse import unquote, urlparse
 
-RAW_DIR = "resources/raw"
+DOWNLOAD_DIR = "resources/downloads"
 URL_SCHEMES = ("http", "https", "file")
 ROLES = (("source", "sha256"), ("test_source", "test_sha256"))
+SAFE_NAME = r"[A-Za-z0-9][A-Za-z0-9._-]*"  # the download rule's {filename} wildcard
 
 
 def is_url(source: str) -> bool:
@@ -21,46 +29,28 @@ def is_url(source: str) -> bool:
     return urlparse(str(source)).scheme in URL_SCHEMES
 
 
-def _filename(url: str) -> str:
-    name = posixpath.basename(unquote(urlparse(url).path))
-    return name or "download"
+def download_name(url: str) -> str:
+    """`<8 hex of sha256(url)>-<last path segment made safe>`: the local name of a downloaded source."""
+    base = posixpath.basename(unquote(urlparse(url).path))
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._-")[:80] or "download"
+    return f"{hashlib.sha256(url.encode()).hexdigest()[:8]}-{safe}"
 
 
 def raw_files(dataset: str, block: Mapping) -> dict[str, str]:
     """Map 'source' / 'test_source' to the file the prepare stage reads (download target or local path)."""
     out: dict[str, str] = {}
-    taken: dict[str, str] = {}
     for role, _ in ROLES:
         source = block.get(role)
         if not source:
             continue
-        if not is_url(source):
-            out[role] = str(source)
-            continue
-        name = _filename(source)
-        # Two different URLs with the same file name must not share a target.
-        if name in taken and taken[name] != source:
-            name = f"{role}-{name}"
-        taken[name] = source
-        out[role] = f"{RAW_DIR}/{dataset}/{name}"
+        out[role] = f"{DOWNLOAD_DIR}/{dataset}/{download_name(source)}" if is_url(source) else str(source)
     return out
 
 
 def download_spec(dataset: str, block: Mapping, filename: str) -> tuple[str, str | None]:
-    """The URL and expected sha256 of the raw file `filename` of a dataset (for the download rule)."""
+    """The URL and expected sha256 of the download `filename` of a dataset (for the download rule)."""
     for role, sha_key in ROLES:
-        if raw_files(dataset, block).get(role) == f"{RAW_DIR}/{dataset}/{filename}" and is_url(block[role]):
-            return str(block[role]), block.get(sha_key)
+        source = block.get(role)
+        if source and is_url(source) and download_name(source) == filename:
+            return str(source), block.get(sha_key)
     raise ValueError(f"datasets.{dataset} has no URL source that downloads to {filename}")
-
-
-def download_args(dataset: str, block: Mapping, filename: str) -> str:
-    """Shell-quoted arguments of `leakgan download` for one raw file."""
-    url, sha = download_spec(dataset, block, filename)
-    return shlex.quote(url) + (f" --sha256 {shlex.quote(sha)}" if sha else "")
-
-
-def test_source_arg(input_files) -> str:
-    """`--test-source PATH` when the prepare rule has a test_source input, else empty."""
-    path = getattr(input_files, "test_source", None)
-    return f"--test-source {shlex.quote(str(path))}" if path else ""

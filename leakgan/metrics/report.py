@@ -9,13 +9,15 @@ curve of one synthetic dataset in the style of the paper's Figure 2.
 """
 from __future__ import annotations
 
-import argparse
 import html
 import random
 from pathlib import Path
 
 from leakgan.errors import UserError
-from leakgan.files import atomic_path, read_json, write_text
+from leakgan import layout
+from leakgan.io import atomic_path
+from leakgan.layout import split_entry
+from leakgan.models import registry
 
 # Table 1 (oracle NLL on synthetic data), by sequence length, as printed.
 PAPER_NLL = {
@@ -43,13 +45,17 @@ PAPER_BLEU = {
     }),
 }
 
-# Paper's model names for our result keys, in the paper's row order.
-MODEL_LABELS = {"mle": "MLE", "seqgan": "SeqGAN", "rankgan": "RankGAN", "leakgan": "LeakGAN", "real": "Real"}
+# The paper's rows, in its order (its tables name models the registry may not have yet).
+PAPER_ROWS = {"mle": "MLE", "seqgan": "SeqGAN", "rankgan": "RankGAN", "leakgan": "LeakGAN", "real": "Real"}
 MISSING = "-"
-MATCHED = "_matched"  # score entries sampled at evaluate.matched_temperature
 
 
-def is_synthetic(result: dict) -> bool:
+def model_labels() -> dict[str, str]:
+    """Result key -> label: the paper's rows in its order, then every registered model (by its registry label)."""
+    return {**PAPER_ROWS, **{name: spec.label for name, spec in registry.models().items()}}
+
+
+def is_nll_result(result: dict) -> bool:
     """An nll.json (oracle NLL per model) rather than a bleu.json."""
     return any("oracle_nll" in m for m in result.get("models", {}).values())
 
@@ -58,7 +64,7 @@ def _check(result: dict, source: str) -> None:
     models = result.get("models")
     if not isinstance(models, dict) or not models:
         raise UserError(f"{source}: no 'models' scores; expected an nll.json or bleu.json written by `leakgan collect`")
-    if not is_synthetic(result) and not any("bleu2" in m for m in models.values()):
+    if not is_nll_result(result) and not any("bleu2" in m for m in models.values()):
         raise UserError(f"{source}: neither oracle NLL nor BLEU scores in it; expected an nll.json or bleu.json")
 
 
@@ -70,15 +76,10 @@ def _alpha(value) -> str:
     return MISSING if value is None else f"{value:g}"
 
 
-def split_model(name: str) -> tuple[str, bool]:
-    """'leakgan_matched' -> ('leakgan', True): the model and whether it is the matched-α entry."""
-    return (name[: -len(MATCHED)], True) if name.endswith(MATCHED) else (name, False)
-
-
 def model_label(name: str, scores: dict | None = None) -> str:
     """'leakgan' -> 'LeakGAN'; a `_matched` entry names the α it was sampled at."""
-    base, matched = split_model(name)
-    label = MODEL_LABELS.get(base, base)
+    base, matched = split_entry(name)
+    label = model_labels().get(base, base)
     if matched:
         alpha = (scores or {}).get("temperature")
         return f"{label} (α={_alpha(alpha)})" if alpha is not None else f"{label} (matched α)"
@@ -87,10 +88,10 @@ def model_label(name: str, scores: dict | None = None) -> str:
 
 def _row_order(names) -> list[str]:
     """Paper models first in the paper's order (each `_matched` variant after its model), then the rest."""
-    order = list(MODEL_LABELS)
+    order = list(model_labels())
 
     def key(name):
-        base, matched = split_model(name)
+        base, matched = split_entry(name)
         return (order.index(base) if base in order else len(order), base, matched)
 
     return sorted(names, key=key)
@@ -101,7 +102,7 @@ def nll_table(result: dict) -> tuple[str, list[str], list[list[str]]]:
     seq_len = result.get("seq_len")
     paper = PAPER_NLL.get(seq_len, {})
     ours = result.get("models", {})
-    names = _row_order(set(ours) | {n for n, label in MODEL_LABELS.items() if label in paper})
+    names = _row_order(set(ours) | {n for n, label in model_labels().items() if label in paper})
     header = ["Model", "α", "oracle NLL"]
     if paper:
         header.append("oracle NLL (paper)")
@@ -112,14 +113,14 @@ def nll_table(result: dict) -> tuple[str, list[str], list[list[str]]]:
         row = [model_label(name, scores), MISSING if name == "real" else _alpha(scores.get("temperature")),
                _fmt(scores.get("oracle_nll"))]
         if paper:
-            row.append(MISSING if split_model(name)[1] else paper.get(model_label(name), MISSING))
+            row.append(MISSING if split_entry(name)[1] else paper.get(model_label(name), MISSING))
         row.append(_fmt(scores.get("nll_test")))
         rows.append(row)
     where = f"Table 1, length {seq_len}" if paper else "no paper numbers for this length"
     return f"{result.get('dataset', '?')}: oracle NLL ({where})", header, rows
 
 
-def bleu_orders(result: dict) -> list[int]:
+def orders_in_result(result: dict) -> list[int]:
     """The BLEU orders n that any model of a bleu.json has."""
     have = {int(k[4:]) for m in result.get("models", {}).values() for k in m if k[:4] == "bleu" and k[4:].isdigit()}
     return sorted(have)
@@ -130,9 +131,9 @@ def bleu_table(result: dict) -> tuple[str, list[str], list[list[str]]]:
     name = result.get("dataset", "?")
     where, paper = PAPER_BLEU.get(name, ("no paper numbers for this dataset", {}))
     ours = result.get("models", {})
-    orders = bleu_orders(result)
+    orders = orders_in_result(result)
     paper_orders = {n for scores in paper.values() for n in scores}
-    names = _row_order(set(ours) | {n for n, label in MODEL_LABELS.items() if label in paper})
+    names = _row_order(set(ours) | {n for n, label in model_labels().items() if label in paper})
     header = ["Model", "α"]
     for n in orders:
         header.append(f"BLEU-{n}")
@@ -142,7 +143,7 @@ def bleu_table(result: dict) -> tuple[str, list[str], list[list[str]]]:
     rows = []
     for model in names:
         scores = ours.get(model, {})
-        published = {} if split_model(model)[1] else paper.get(model_label(model), {})
+        published = {} if split_entry(model)[1] else paper.get(model_label(model), {})
         row = [model_label(model, scores), _alpha(scores.get("temperature"))]
         for n in orders:
             row.append(_fmt(scores.get(f"bleu{n}")))
@@ -154,7 +155,7 @@ def bleu_table(result: dict) -> tuple[str, list[str], list[list[str]]]:
 
 
 def results_table(result: dict) -> tuple[str, list[str], list[list[str]]]:
-    return nll_table(result) if is_synthetic(result) else bleu_table(result)
+    return nll_table(result) if is_nll_result(result) else bleu_table(result)
 
 
 def run_note(result: dict) -> str:
@@ -178,10 +179,9 @@ def pick_samples(lines: list[str], k: int, seed: int, stream: str) -> list[str]:
     return [lines[i] for i in sorted(picked)]
 
 
-def samples_path(result_path: str | Path, model: str) -> Path:
-    """Where the evaluate stage put a model's decoded samples, beside its bleu.json."""
-    base, matched = split_model(model)
-    return Path(result_path).parent / base / ("samples.matched.txt" if matched else "samples.txt")
+def samples_path(result_path: str | Path, entry: str) -> Path:
+    """Where the evaluate stage put an entry's decoded samples, beside its bleu.json."""
+    return Path(layout.sample_words_of_entry(Path(result_path).parent, entry))
 
 
 def read_samples(result_path: str | Path, result: dict, k: int, seed: int) -> dict[str, list[str]]:
@@ -299,8 +299,9 @@ def curve_series(result: dict) -> tuple[dict[str, tuple[list[float], list[float]
             xs.append(point["epoch"] + offset)
             ys.append(point["oracle_nll"])
         if xs:
-            # The MLE curve is sampled at α = 1; LeakGAN's at its evaluation α.
-            alpha = scores.get("temperature") if name == "leakgan" else 1.0
+            # Each model says whether its curve is sampled at its evaluation α or at α = 1.
+            spec = registry.models().get(name)
+            alpha = scores.get("temperature") if spec is not None and spec.curve_at_model_temperature else 1.0
             series[f"{model_label(name)} (α={_alpha(alpha)})"] = (xs, ys)
     return series, adversarial_start
 
@@ -337,45 +338,3 @@ def plot_curves(result: dict, path: str | Path) -> None:
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", metadata={"Software": None})
     plt.close(fig)
-
-
-# ---------------------------------------------------------------- command line
-
-def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("results", nargs="+", help="nll.json / bleu.json files, in the order to report them")
-    parser.add_argument("--markdown", help="write the tables (and samples) as Markdown here")
-    parser.add_argument("--html", help="write the same as a self-contained HTML page here")
-    parser.add_argument("--figure", help="write the oracle-NLL training curve PNG of the one nll.json given here")
-    parser.add_argument("--num-samples", type=int, default=20,
-                        help="random samples shown per model for real text, read from <model>/samples.txt beside "
-                             "each bleu.json (default 20; 0 = none)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the sample draw")
-
-
-def run(args: argparse.Namespace) -> int:
-    if not (args.markdown or args.html or args.figure):
-        raise UserError("nothing to write: give --markdown, --html and/or --figure")
-    if args.num_samples < 0:
-        raise UserError(f"--num-samples must be 0 or more, got {args.num_samples}")
-    loaded = []
-    for path in args.results:
-        result = read_json(path)
-        _check(result, path)
-        loaded.append((path, result))
-    if args.figure:
-        synthetic = [r for _, r in loaded if is_synthetic(r)]
-        if len(loaded) != 1 or not synthetic:
-            raise UserError("--figure draws one synthetic dataset: give exactly one nll.json")
-        plot_curves(synthetic[0], args.figure)
-    if args.markdown or args.html:
-        sections = []
-        for path, result in loaded:
-            samples = None
-            if not is_synthetic(result) and args.num_samples:
-                samples = read_samples(path, result, args.num_samples, args.seed)
-            sections.append((result, samples))
-        if args.markdown:
-            write_text(args.markdown, markdown_report(sections))
-        if args.html:
-            write_text(args.html, html_report(sections))
-    return 0

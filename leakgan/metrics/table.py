@@ -1,9 +1,6 @@
 """The `table` command: print an nll.json or bleu.json as an aligned table."""
 from __future__ import annotations
 
-import argparse
-
-from leakgan.files import read_json
 
 COLUMNS = {
     "oracle_nll": "oracle NLL",
@@ -35,12 +32,3 @@ def format_table(result: dict) -> str:
              for r in [header] + rows]
     title = f"{result.get('dataset', '')} (scale={result.get('scale', '?')}, seed={result.get('seed', '?')})"
     return "\n".join([title, lines[0], "  ".join("-" * w for w in widths)] + lines[1:])
-
-
-def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("results", nargs="+", help="nll.json or bleu.json files")
-
-
-def run(args: argparse.Namespace) -> int:
-    print("\n\n".join(format_table(read_json(path)) for path in args.results))
-    return 0

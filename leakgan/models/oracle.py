@@ -113,7 +113,7 @@ class Oracle(nn.Module):
 
     def save(self, path: str | Path) -> None:
         """Save as a small torch file (the pipeline's own format)."""
-        from leakgan.files import save_torch
+        from leakgan.io import save_torch
 
         payload = {"vocab_size": self.vocab_size, "emb_dim": self.emb_dim, "hidden_dim": self.hidden_dim,
                    "state": {k: v.clone() for k, v in self.state_dict().items()}}

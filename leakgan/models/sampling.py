@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import torch
 
+START_TOKEN = 0  # every generator (and the oracle) starts by feeding token 0
 _BLOCK = 64  # vocabulary entries per block of the two-level search
 
 

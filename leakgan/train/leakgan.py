@@ -15,72 +15,65 @@ exactly as the uninterrupted one would on CPU.
 """
 from __future__ import annotations
 
-import dataclasses
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
 import torch
 from tqdm import tqdm
 
+from leakgan.config import Settings
 from leakgan.errors import UserError
-from leakgan.files import save_torch, write_jsonl
 from leakgan.kernels import score_rollouts
 from leakgan.models.discriminator import DiscriminatorConfig
-from leakgan.models.generator import GeneratorConfig, LeakGANModel, Trace, intrinsic_reward, manager_loss
-from leakgan.seeding import resolve_device, stage_seed, torch_generator
-from leakgan.train.pretrain import load_data, load_oracle
-
+from leakgan.models.generation import Trace
+from leakgan.models.leakgan import GeneratorConfig, LeakGANModel, intrinsic_reward, manager_loss
+from leakgan.seeding import stage_seed, torch_generator
+from leakgan.train import checkpoints
+from leakgan.train.discriminator import train_discriminator
+from leakgan.train.job import TrainingJob
 
 
 @dataclass
-class LeakGANSettings:
+class LeakGANSettings(Settings):
     """The `leakgan` config block (see workflow/schemas/leakgan.schema.yaml for every key)."""
 
-    emb_dim: int = 32
-    hidden_dim: int = 32
-    goal_size: int = 16
-    step_size: int = 4
-    dis_emb_dim: int = 64
-    filter_sizes: list[int] | None = None
-    num_filters: list[int] | None = None
-    dropout: float = 0.0
-    l2_reg: float = 0.2
-    batch_size: int = 64
-    lr: float = 0.001
-    dis_batch_size: int = 64
-    dis_lr: float = 5e-5
-    grad_clip: float = 5.0
-    pretrain_rounds: int = 10
-    pretrain_d_steps: int = 5
-    pretrain_g_epochs: int = 8
-    d_epochs: int = 3
-    num_negatives: int = 10000
-    adversarial_epochs: int = 800
-    g_steps: int = 1
-    d_steps: int = 5
-    rollout_num: int = 4
-    delta: float = 12.0
-    mle_every: int = 15
-    checkpoint_every: int = 10
-    eval_every: int = 5
-    eval_samples: int = 10000
-    temperature: float = 0.6667  # α = 2/3: the authors multiply logits by 1.5
-    train_temperature: float = 1.0
-    features: str = "incremental"
-    rollouts: str = "batched"
-    rollout_chunk: int = 4096
-    gen_batch: int = 1000
+    block = "leakgan"
 
-    @classmethod
-    def from_dict(cls, settings: dict) -> "LeakGANSettings":
-        """Typed settings from the config block; an unknown key is a UserError."""
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(settings) - known)
-        if unknown:
-            raise UserError(f"config key 'leakgan.{unknown[0]}' is not known; known keys: {', '.join(sorted(known))}")
-        return cls(**settings)
+    emb_dim: int
+    hidden_dim: int
+    goal_size: int
+    step_size: int
+    dis_emb_dim: int
+    filter_sizes: list[int] | None
+    num_filters: list[int] | None
+    dropout: float
+    l2_reg: float
+    batch_size: int
+    lr: float
+    dis_batch_size: int
+    dis_lr: float
+    grad_clip: float
+    pretrain_rounds: int
+    pretrain_d_steps: int
+    pretrain_g_epochs: int
+    d_epochs: int
+    num_negatives: int
+    adversarial_epochs: int
+    g_steps: int
+    d_steps: int
+    rollout_num: int
+    delta: float
+    mle_every: int
+    checkpoint_every: int
+    eval_every: int
+    eval_samples: int
+    temperature: float
+    train_temperature: float
+    features: str
+    rollouts: str
+    rollout_chunk: int
+    gen_batch: int
 
 
 def build_model(s: LeakGANSettings, vocab_size: int, seq_len: int, seed: int) -> LeakGANModel:
@@ -159,101 +152,12 @@ class LeakGANRun:
         torch.set_rng_state(state["torch_rng"])
 
 
+
 def _step(optimizer: torch.optim.Optimizer, params, clip: float | None) -> None:
     if clip is not None:
         torch.nn.utils.clip_grad_norm_(params, clip)
     optimizer.step()
 
-
-class DiscriminatorStep:
-    """One optimizer step of D on a batch, replayed as a CUDA graph on a GPU where capture works.
-
-    A D epoch is hundreds of small steps whose time on a GPU is launch
-    overhead; a captured graph replays the whole forward, backward and Adam
-    update as one launch. Batches of another size (an epoch's last) and CPU
-    runs take the ordinary path, which computes the same update.
-    """
-
-    def __init__(self, run: LeakGANRun):
-        self.run, self.graph, self.reason = run, None, "cpu"
-        s, D = run.settings, run.model.discriminator
-        if run.device.type == "cuda":
-            try:
-                self._capture(s.dis_batch_size, D.cfg.seq_len)
-            except Exception as exc:  # graph capture is an optimisation: fall back to the eager path
-                self.graph, self.reason = None, f"{type(exc).__name__}: {exc}"
-                print(f"leakgan: D steps run eagerly (CUDA graph capture failed: {self.reason})", file=sys.stderr)
-
-    def _eager(self, tokens: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        D, opt = self.run.model.discriminator, self.run.dis_opt
-        loss = D.loss(tokens, labels)
-        opt.zero_grad(set_to_none=False)
-        loss.backward()
-        opt.step()  # the authors do not clip D's gradients
-        return loss.detach()
-
-    def _capture(self, batch: int, seq_len: int) -> None:
-        D, opt, device = self.run.model.discriminator, self.run.dis_opt, self.run.device
-        if not all(group.get("capturable") for group in opt.param_groups):
-            raise RuntimeError("D's optimizer is not capturable")
-        # Warm-up steps change D and Adam: keep copies and put them back afterwards.
-        saved_params = [p.detach().clone() for p in D.parameters()]
-        opt_state = [{k: (v.detach().clone() if torch.is_tensor(v) else v) for k, v in opt.state[p].items()}
-                     if p in opt.state else None for p in D.parameters()]
-        self.tokens = torch.zeros(batch, seq_len, dtype=torch.long, device=device)
-        self.labels = torch.zeros(batch, dtype=torch.long, device=device)
-        side = torch.cuda.Stream()
-        side.wait_stream(torch.cuda.current_stream())
-        with torch.cuda.stream(side):
-            for _ in range(3):
-                self._eager(self.tokens, self.labels)
-        torch.cuda.current_stream().wait_stream(side)
-        self.graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(self.graph):
-            self.loss = self._eager(self.tokens, self.labels)
-        with torch.no_grad():
-            for p, kept, state in zip(D.parameters(), saved_params, opt_state):
-                p.copy_(kept)
-                for k, v in opt.state[p].items():
-                    if torch.is_tensor(v):
-                        v.copy_(state[k] if state is not None else torch.zeros_like(v))
-        self.reason = "cuda graph"
-
-    def __call__(self, tokens: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        """D's loss on this batch, after the step (a tensor on the run's device)."""
-        if self.graph is not None and tokens.shape == self.tokens.shape:
-            self.tokens.copy_(tokens)
-            self.labels.copy_(labels)
-            self.graph.replay()
-            return self.loss.clone()
-        return self._eager(tokens, labels)
-
-
-def train_discriminator(run: LeakGANRun, steps: int) -> float:
-    """`steps` × (fresh negatives, `d_epochs` epochs on real vs generated); mean D loss of the last epoch."""
-    s, model, D = run.settings, run.model, run.model.discriminator
-    loss_sum, loss_count = 0.0, 0
-    if steps and run.d_step is None:
-        run.d_step = DiscriminatorStep(run)
-    for _ in range(steps):
-        negatives = model.sample(s.num_negatives, s.temperature, run.sample_rng, s.gen_batch).to(run.device)
-        # Balanced classes like the authors' 10,000 real vs 10,000 generated: a fresh
-        # subset of the real data when it holds more sequences than num_negatives.
-        positives = run.train
-        if len(positives) > len(negatives):
-            positives = positives[torch.randperm(len(positives), generator=run.shuffle_rng)[:len(negatives)]]
-        tokens = torch.cat([positives.to(run.device), negatives])  # the whole D data set stays on the device
-        labels = torch.cat([torch.ones(len(positives), dtype=torch.long, device=run.device),
-                            torch.zeros(len(negatives), dtype=torch.long, device=run.device)])
-        D.train()
-        for _ in range(s.d_epochs):
-            order = torch.randperm(len(tokens), generator=run.shuffle_rng).to(run.device)
-            total = torch.zeros((), device=run.device)  # summed on the device: no sync per batch
-            for start in range(0, len(order), s.dis_batch_size):
-                idx = order[start:start + s.dis_batch_size]
-                total += run.d_step(tokens[idx], labels[idx]) * len(idx)
-            loss_sum, loss_count = float(total), len(order)
-    return loss_sum / max(loss_count, 1)
 
 
 def _update_generator(run: LeakGANRun, worker_loss: torch.Tensor, manager_loss_: torch.Tensor) -> None:
@@ -295,7 +199,7 @@ def segment_rewards(run: LeakGANRun, trace: Trace) -> tuple[torch.Tensor, float]
     B, T = samples.shape
     R = s.rollout_num
     boundaries = model.segment_boundaries()
-    with model._d_eval(), torch.no_grad():
+    with model.discriminator_eval(), torch.no_grad():
         full = D.real_prob_of(trace.features[:, T])  # the last segment needs no rollout
         if not boundaries:
             partial = full.new_zeros(R, 0, B)
@@ -395,22 +299,62 @@ def adversarial(run: LeakGANRun, start_epoch: int = 0, metrics: list[dict] | Non
     return metrics
 
 
-def save_checkpoint(path: str | Path, ckpt: dict) -> None:
-    """Save a checkpoint reproducibly (see leakgan.files.save_torch)."""
-    save_torch(path, ckpt)
-
-
-def pretrain_stage(args) -> int:
-    """`leakgan pretrain --model leakgan`: interleaved pretraining; writes the checkpoint and metrics."""
-    s = LeakGANSettings.from_dict(args.settings)
-    device = resolve_device(args.device)
-    vocab, train, test = load_data(args)
-    model = build_model(s, vocab["size"], train.shape[1], args.seed).to(device)
-    run = LeakGANRun(model, s, train, test, args.seed, load_oracle(args.oracle, device))
+def pretrain_model(job: TrainingJob) -> tuple[dict, list[dict]]:
+    """LeakGAN's first stage: interleaved pretraining of D and G from a fresh model."""
+    s = LeakGANSettings.from_dict(job.settings, stage="pretrain")
+    model = build_model(s, job.vocab["size"], job.train.shape[1], job.seed).to(job.device)
+    run = LeakGANRun(model, s, job.train, job.test, job.seed, job.oracle)
     metrics = pretrain(run)
     run.model.eval()
     # D's optimizer carries over to the adversarial stage (the authors keep one Adam for D throughout).
-    save_checkpoint(args.out, model.checkpoint(args.settings, vocab.get("pad_id"),
-                                               dis_opt=run.dis_opt.state_dict()))
-    write_jsonl(args.metrics, metrics)
-    return 0
+    return model.checkpoint(job.settings, job.vocab.get("pad_id"), dis_opt=run.dis_opt.state_dict()), metrics
+
+
+def adversarial_model(job: TrainingJob) -> tuple[dict, list[dict]] | None:
+    """LeakGAN's second stage: adversarial training from the pretrained checkpoint, resumable.
+
+    Every `checkpoint_every` epochs the whole run (model, optimizers, random
+    streams, metrics so far) goes to `job.checkpoint_dir`; started again after
+    a kill, training continues from the newest checkpoint of the same run and
+    ends with the same checkpoint as an uninterrupted run on CPU.
+    """
+    s = LeakGANSettings.from_dict(job.settings, stage="adversarial")
+    pretrained, path = job.pretrained, job.pretrained_path
+    if pretrained["model"] != "leakgan":
+        raise UserError(f"{path}: a '{pretrained['model']}' checkpoint, not LeakGAN; "
+                        "pass the output of `leakgan pretrain --model leakgan`")
+    if pretrained.get("vocab_size") != job.vocab["size"] or pretrained.get("seq_len") != job.train.shape[1]:
+        raise UserError(f"{path}: trained for vocabulary {pretrained.get('vocab_size')} and length "
+                        f"{pretrained.get('seq_len')}, but the data have {job.vocab['size']} and "
+                        f"{job.train.shape[1]}; re-run the LeakGAN pretrain stage for this dataset")
+    model = LeakGANModel.from_checkpoint(pretrained, job.device)
+    run = LeakGANRun(model, s, job.train, job.test, job.seed, job.oracle, stage="adversarial")
+    if "dis_opt" in pretrained:
+        run.dis_opt.load_state_dict(pretrained["dis_opt"])
+
+    resumable = checkpoints.Resumable(job.checkpoint_dir, checkpoints.fingerprint(path, job.settings, job.seed))
+    start_epoch, metrics = 0, []
+    resumed = resumable.latest()
+    if resumed is not None:
+        try:
+            model.load_state_dict(resumed["state"])
+            run.load_state_dict(resumed["run"])
+            start_epoch, metrics = resumed["epoch"], resumed["metrics"]
+        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+            raise UserError(f"{resumable.folder}: the newest checkpoint is incomplete ({type(exc).__name__}: {exc}); "
+                            "delete the folder and run the stage again") from None
+        print(f"leakgan adversarial: resuming after epoch {start_epoch}", file=sys.stderr)
+
+    def on_epoch_end(epoch: int, metrics_so_far: list[dict]) -> None:
+        if epoch % s.checkpoint_every == 0 or epoch == job.stop_after:
+            resumable.save(epoch, model.checkpoint(job.settings, job.vocab.get("pad_id"), epoch=epoch,
+                                                   metrics=metrics_so_far, run=run.state_dict(),
+                                                   fingerprint=resumable.fingerprint))
+        if epoch == job.stop_after:
+            raise checkpoints.Stop
+
+    try:
+        metrics = adversarial(run, start_epoch, metrics, on_epoch_end)
+    except checkpoints.Stop:
+        return None
+    return model.checkpoint(job.settings, job.vocab.get("pad_id"), epoch=s.adversarial_epochs), metrics

@@ -1,15 +1,18 @@
 # Real text: download raw corpora (URL sources) and prepare token files.
-# A local `source` path is read in place; a URL goes to resources/raw/<dataset>/.
+# A local `source` path is read in place; a URL goes to resources/downloads/<dataset>/.
 from leakgan.data import sources
 
 
 rule download:
+    """Fetch one URL source of a text dataset, resumably, checked against its sha256 when given."""
     output:
-        "resources/raw/{dataset}/{filename}",
+        "resources/downloads/{dataset}/{filename}",
     wildcard_constraints:
         dataset=TEXT_RE,
+        filename=sources.SAFE_NAME,
     params:
-        args=lambda w: sources.download_args(w.dataset, ds(w.dataset), w.filename),
+        url=lambda w: sources.download_spec(w.dataset, ds(w.dataset), w.filename)[0],
+        sha256=lambda w: sources.download_spec(w.dataset, ds(w.dataset), w.filename)[1] or "",
     log:
         "logs/{dataset}/download-{filename}.log",
     benchmark:
@@ -19,10 +22,11 @@ rule download:
         mem_mb=200,
         runtime=240,
     shell:
-        "leakgan download {params.args} --out {output:q} 2> {log}"
+        "leakgan download {params.url:q} --sha256={params.sha256:q} --out {output:q} 2> {log:q}"
 
 
 rule prepare:
+    """Normalise, tokenize, filter by word frequency and length, and sample train/test token files."""
     input:
         unpack(lambda w: sources.raw_files(w.dataset, ds(w.dataset))),
     output:
@@ -35,9 +39,10 @@ rule prepare:
     wildcard_constraints:
         dataset=TEXT_RE,
     params:
-        settings=lambda w: as_json(data_settings(w.dataset)),
+        settings=lambda w: data_settings_json(w.dataset),
         seed=SEED,
-        test_source=lambda w, input: sources.test_source_arg(input),
+        test_source=lambda w, input: input.get("test_source", ""),
+        out_dir=lambda w: f"results/{w.dataset}/data",
     log:
         "logs/{dataset}/prepare.log",
     benchmark:
@@ -48,5 +53,6 @@ rule prepare:
         mem_mb=4000,
         runtime=60,
     shell:
-        "leakgan prepare --dataset {wildcards.dataset} --settings {params.settings:q} --source {input.source:q}"
-        " {params.test_source} --seed {params.seed} --out-dir results/{wildcards.dataset}/data --threads {threads} 2> {log}"
+        "leakgan prepare --dataset {wildcards.dataset:q} --settings {params.settings:q} --source {input.source:q}"
+        " --test-source={params.test_source:q} --seed {params.seed} --out-dir {params.out_dir:q}"
+        " --threads {threads} 2> {log:q}"

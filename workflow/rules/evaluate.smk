@@ -1,9 +1,11 @@
 # Sampling and evaluation: per-model samples and scores, gathered into nll.json / bleu.json.
 # The `.matched` variant samples every model at evaluate.matched_temperature, so
 # models are also compared at one α (a lower NLL cannot come from a sharper softmax alone).
+# "real" stands for the oracle itself on synthetic data (the paper's "Real" row).
 
 
 rule sample:
+    """Draw evaluate.num_samples sequences from a trained model at its own α (or the matched α)."""
     input:
         checkpoint=lambda w: final_checkpoint(w.dataset, w.model),
     output:
@@ -13,6 +15,7 @@ rule sample:
         batch_size=config["evaluate"]["batch_size"],
         temperature=lambda w: sample_temperature(w.dataset, w.model, w.variant),
         seed=SEED,
+        stream=lambda w: f"samples-{w.model}{w.variant}",
         device=DEVICE,
     log:
         "logs/{dataset}/{model}/sample{variant}.log",
@@ -24,12 +27,13 @@ rule sample:
         runtime=120,
         gpu=GPUS,
     shell:
-        "leakgan sample --checkpoint {input.checkpoint} --num {params.num} --temperature {params.temperature}"
-        " --seed {params.seed} --stream samples-{wildcards.model}{wildcards.variant} --batch-size {params.batch_size}"
-        " --device {params.device} --out {output} 2> {log}"
+        "leakgan sample --checkpoint {input.checkpoint:q} --num {params.num} --temperature {params.temperature}"
+        " --seed {params.seed} --stream {params.stream:q} --batch-size {params.batch_size}"
+        " --device {params.device:q} --out {output:q} 2> {log:q}"
 
 
 rule sample_real:
+    """Draw the "real" row's sequences from the oracle itself (synthetic data)."""
     input:
         oracle="results/{dataset}/oracle/oracle.pt",
     output:
@@ -50,14 +54,15 @@ rule sample_real:
         mem_mb=2000,
         runtime=30,
     shell:
-        "leakgan sample --oracle {input.oracle} --seq-len {params.seq_len} --num {params.num}"
-        " --seed {params.seed} --stream samples-real --batch-size {params.batch_size} --out {output} 2> {log}"
+        "leakgan sample --oracle {input.oracle:q} --seq-len {params.seq_len} --num {params.num}"
+        " --seed {params.seed} --stream samples-real --batch-size {params.batch_size} --out {output:q} 2> {log:q}"
 
 
 rule evaluate_synthetic:
+    """Oracle NLL of a model's samples and the model's NLL-test ("real": the oracle's own samples and NLL)."""
     input:
         samples="results/{dataset}/{model}/samples{variant}.ids.txt",
-        checkpoint=lambda w: final_checkpoint(w.dataset, w.model),
+        checkpoint=lambda w: [] if w.model == "real" else [final_checkpoint(w.dataset, w.model)],
         oracle="results/{dataset}/oracle/oracle.pt",
         test="results/{dataset}/data/test.txt",
         vocab="results/{dataset}/data/vocab.json",
@@ -65,8 +70,10 @@ rule evaluate_synthetic:
         "results/{dataset}/{model}/scores{variant}.json",
     wildcard_constraints:
         dataset=SYNTHETIC_RE,
+        model=_alternation(MODELS + ["real"]),
     params:
-        temperature=lambda w: sample_temperature(w.dataset, w.model, w.variant),
+        checkpoint=lambda w, input: input.checkpoint[0] if input.checkpoint else "",
+        temperature=lambda w: 1.0 if w.model == "real" else sample_temperature(w.dataset, w.model, w.variant),
         batch_size=config["evaluate"]["batch_size"],
         device=DEVICE,
     log:
@@ -78,63 +85,13 @@ rule evaluate_synthetic:
         mem_mb=4000,
         runtime=60,
     shell:
-        "leakgan evaluate --kind synthetic --samples {input.samples} --checkpoint {input.checkpoint}"
-        " --oracle {input.oracle} --test {input.test} --vocab {input.vocab} --temperature {params.temperature}"
-        " --batch-size {params.batch_size} --device {params.device} --out {output} 2> {log}"
-
-
-rule evaluate_real:
-    input:
-        samples="results/{dataset}/real/samples.ids.txt",
-        oracle="results/{dataset}/oracle/oracle.pt",
-        test="results/{dataset}/data/test.txt",
-        vocab="results/{dataset}/data/vocab.json",
-    output:
-        "results/{dataset}/real/scores.json",
-    wildcard_constraints:
-        dataset=SYNTHETIC_RE,
-    params:
-        batch_size=config["evaluate"]["batch_size"],
-    log:
-        "logs/{dataset}/real/evaluate.log",
-    benchmark:
-        "logs/{dataset}/real/evaluate.benchmark.tsv"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=30,
-    shell:
-        "leakgan evaluate --kind synthetic --samples {input.samples} --oracle {input.oracle} --test {input.test}"
-        " --vocab {input.vocab} --temperature 1.0 --batch-size {params.batch_size} --out {output} 2> {log}"
-
-
-rule nll:
-    input:
-        real="results/{dataset}/real/scores.json",
-        scores=lambda w: list(score_entries(w.dataset).values()),
-        curves=lambda w: list(curve_entries(w.dataset).values()),
-    output:
-        "results/{dataset}/nll.json",
-    wildcard_constraints:
-        dataset=SYNTHETIC_RE,
-    params:
-        scores=lambda w: pairs(score_entries(w.dataset)),
-        curves=lambda w: pairs(curve_entries(w.dataset)),
-        meta=lambda w: as_json({"scale": config["scale"], "seed": SEED, "seq_len": ds(w.dataset)["seq_len"]}),
-    log:
-        "logs/{dataset}/nll.log",
-    benchmark:
-        "logs/{dataset}/nll.benchmark.tsv"
-    threads: 1
-    resources:
-        mem_mb=500,
-        runtime=5,
-    shell:
-        "leakgan collect --dataset {wildcards.dataset} --kind synthetic --scores real={input.real} {params.scores}"
-        " --curves {params.curves} --meta {params.meta:q} --out {output} 2> {log}"
+        "leakgan evaluate --kind synthetic --samples {input.samples:q} --checkpoint={params.checkpoint:q}"
+        " --oracle {input.oracle:q} --test {input.test:q} --vocab {input.vocab:q} --temperature {params.temperature}"
+        " --batch-size {params.batch_size} --device {params.device:q} --out {output:q} 2> {log:q}"
 
 
 rule evaluate_text:
+    """BLEU-2..n of a model's samples against the whole test set, self-BLEU, NLL-test; decoded samples."""
     input:
         samples="results/{dataset}/{model}/samples{variant}.ids.txt",
         checkpoint=lambda w: final_checkpoint(w.dataset, w.model),
@@ -160,32 +117,42 @@ rule evaluate_text:
         mem_mb=8000,
         runtime=60,
     shell:
-        "leakgan evaluate --kind text --samples {input.samples} --checkpoint {input.checkpoint} --test {input.test}"
-        " --vocab {input.vocab} --temperature {params.temperature} --max-n {params.max_n}"
-        " --smoothing {params.smoothing} --batch-size {params.batch_size} --device {params.device}"
-        " --words-out {output.words} --out {output.scores} 2> {log}"
+        "leakgan evaluate --kind text --samples {input.samples:q} --checkpoint {input.checkpoint:q}"
+        " --test {input.test:q} --vocab {input.vocab:q} --temperature {params.temperature}"
+        " --max-n {params.max_n} --smoothing {params.smoothing:q} --batch-size {params.batch_size}"
+        " --device {params.device:q} --words-out {output.words:q} --out {output.scores:q} 2> {log:q}"
 
 
-rule bleu:
+rule nll:
+    """Gather every model's scores and curves (and the oracle's "real" row) into results/<dataset>/nll.json."""
     input:
+        real=lambda w: ["results/{dataset}/real/scores.json"] if is_synthetic_dataset(w.dataset) else [],
         scores=lambda w: list(score_entries(w.dataset).values()),
         curves=lambda w: list(curve_entries(w.dataset).values()),
     output:
-        "results/{dataset}/bleu.json",
+        "results/{dataset}/nll.json",
     wildcard_constraints:
-        dataset=TEXT_RE,
+        dataset=SYNTHETIC_RE,
     params:
-        scores=lambda w: pairs(score_entries(w.dataset)),
+        kind=lambda w: "synthetic" if is_synthetic_dataset(w.dataset) else "text",
+        scores=lambda w, input: pairs({**({"real": input.real[0]} if input.real else {}), **score_entries(w.dataset)}),
         curves=lambda w: pairs(curve_entries(w.dataset)),
-        meta=lambda w: as_json({"scale": config["scale"], "seed": SEED, "max_len": ds(w.dataset)["max_len"]}),
+        meta=lambda w: result_meta(w.dataset),
     log:
-        "logs/{dataset}/bleu.log",
+        "logs/{dataset}/collect.log",
     benchmark:
-        "logs/{dataset}/bleu.benchmark.tsv"
+        "logs/{dataset}/collect.benchmark.tsv"
     threads: 1
     resources:
         mem_mb=500,
         runtime=5,
     shell:
-        "leakgan collect --dataset {wildcards.dataset} --kind text --scores {params.scores}"
-        " --curves {params.curves} --meta {params.meta:q} --out {output} 2> {log}"
+        "leakgan collect --dataset {wildcards.dataset:q} --kind {params.kind} --scores {params.scores}"
+        " --curves {params.curves} --meta {params.meta:q} --out {output:q} 2> {log:q}"
+
+
+use rule nll as bleu with:
+    output:
+        "results/{dataset}/bleu.json",
+    wildcard_constraints:
+        dataset=TEXT_RE,

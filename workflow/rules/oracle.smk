@@ -2,6 +2,7 @@
 
 
 rule oracle:
+    """Build (or load) the oracle LSTM and sample its training and test sequences."""
     input:
         params_file=lambda w: [ds(w.dataset)["oracle_params"]] if ds(w.dataset).get("oracle_params") else [],
     output:
@@ -12,9 +13,10 @@ rule oracle:
     wildcard_constraints:
         dataset=SYNTHETIC_RE,
     params:
-        dataset=lambda w: as_json(data_settings(w.dataset)),
+        dataset=lambda w: data_settings_json(w.dataset),
         oracle=as_json(config["oracle"]),
         seed=SEED,
+        data_dir=lambda w: f"results/{w.dataset}/data",
     log:
         "logs/{dataset}/oracle.log",
     benchmark:
@@ -25,4 +27,4 @@ rule oracle:
         runtime=30,
     shell:
         "leakgan oracle --dataset {params.dataset:q} --oracle-settings {params.oracle:q} --seed {params.seed}"
-        " --oracle-out {output.oracle} --data-dir results/{wildcards.dataset}/data 2> {log}"
+        " --oracle-out {output.oracle:q} --data-dir {params.data_dir:q} 2> {log:q}"

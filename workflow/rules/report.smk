@@ -1,37 +1,36 @@
 # Report: the paper's tables (1-4) and Figure 2 from our results, with the paper's
 # numbers beside ours. `snakemake ... report` builds them for config report.datasets;
 # `snakemake ... --report report.html` then bundles them into one HTML page.
-import sys
+
 
 report: "../report/workflow.rst"
 
-REPORT = config.get("report", {})
-REPORT_DATASETS = REPORT.get("datasets", ["synthetic-20"])
-_unknown = [n for n in REPORT_DATASETS if n not in config["datasets"]]
-if _unknown:
-    sys.stderr.write(f"leakgan: config error: config key 'report.datasets': {', '.join(_unknown)} not in 'datasets'\n")
-    sys.exit(1)
+
+REPORT = config["report"]
+REPORT_DATASETS = REPORT["datasets"]
 
 
 def report_result(name):
     """The results file a dataset's table comes from."""
-    return f"results/{name}/nll.json" if is_synthetic(name) else f"results/{name}/bleu.json"
+    return f"results/{name}/nll.json" if is_synthetic_dataset(name) else f"results/{name}/bleu.json"
 
 
 def report_samples(names):
     """Decoded samples of every scored model of the real-text datasets (the report draws from them)."""
-    return [f"results/{n}/{m.removesuffix('_matched')}/samples{'.matched' if m.endswith('_matched') else ''}.txt"
-            for n in names if not is_synthetic(n) for m in score_entries(n)]
+    return [layout.sample_words_of_entry(f"results/{n}", entry) for n in names if not is_synthetic_dataset(n)
+            for entry in score_entries(n)]
 
 
 rule report:
+    """Every report output: results/tables.md, the HTML tables and the Figure 2 curves."""
     input:
         "results/tables.md",
         "results/report/tables.html",
-        [f"results/report/{n}/nll_curve.png" for n in REPORT_DATASETS if is_synthetic(n)],
+        [f"results/report/{n}/nll_curve.png" for n in REPORT_DATASETS if is_synthetic_dataset(n)],
 
 
 rule report_tables:
+    """The paper's tables beside ours (Markdown and HTML), with samples for real text."""
     input:
         results=[report_result(n) for n in REPORT_DATASETS],
         samples=report_samples(REPORT_DATASETS),
@@ -40,7 +39,7 @@ rule report_tables:
         html=report("results/report/tables.html", caption="../report/tables.rst", category="Tables",
                     labels={"datasets": ", ".join(REPORT_DATASETS)}),
     params:
-        num_samples=REPORT.get("num_samples", 20),
+        num_samples=REPORT["num_samples"],
         seed=SEED,
     log:
         "logs/report/tables.log",
@@ -51,11 +50,12 @@ rule report_tables:
         mem_mb=500,
         runtime=5,
     shell:
-        "leakgan report {input.results} --num-samples {params.num_samples} --seed {params.seed}"
-        " --markdown {output.markdown} --html {output.html} 2> {log}"
+        "leakgan report {input.results:q} --num-samples {params.num_samples} --seed {params.seed}"
+        " --markdown {output.markdown:q} --html {output.html:q} 2> {log:q}"
 
 
 rule report_curve:
+    """Figure 2 of one synthetic dataset: oracle NLL over training epochs, every model."""
     input:
         "results/{dataset}/nll.json",
     output:
@@ -72,4 +72,4 @@ rule report_curve:
         mem_mb=1000,
         runtime=5,
     shell:
-        "leakgan report {input} --figure {output} 2> {log}"
+        "leakgan report {input:q} --figure {output:q} 2> {log:q}"

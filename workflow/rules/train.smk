@@ -1,7 +1,9 @@
-# Training: MLE baseline and LeakGAN pretraining (rule pretrain), LeakGAN adversarial training.
+# Training: every registered model's first stage (rule pretrain; the MLE
+# baseline's whole training), then the adversarial stage of models that have one.
 
 
 rule pretrain:
+    """A model's first training stage: MLE for the baseline, interleaved D/G pretraining for LeakGAN."""
     input:
         train="results/{dataset}/data/train.txt",
         test="results/{dataset}/data/test.txt",
@@ -11,8 +13,8 @@ rule pretrain:
         checkpoint="results/{dataset}/{model}/pretrain.pt",
         metrics="results/{dataset}/{model}/pretrain.jsonl",
     params:
-        settings=lambda w: pretrain_settings_json(w.dataset, w.model),
-        oracle=lambda w, input: f"--oracle {input.oracle}" if input.oracle else "",
+        settings=lambda w: stage_settings_json(w.dataset, w.model, "pretrain"),
+        oracle=oracle_arg,
         seed=SEED,
         device=DEVICE,
     log:
@@ -25,40 +27,45 @@ rule pretrain:
         runtime=480,
         gpu=GPUS,
     shell:
-        "leakgan pretrain --model {wildcards.model} --settings {params.settings:q} --train {input.train}"
-        " --test {input.test} --vocab {input.vocab} {params.oracle} --seed {params.seed} --device {params.device}"
-        " --threads {threads} --out {output.checkpoint} --metrics {output.metrics} 2> {log}"
+        "leakgan pretrain --model {wildcards.model:q} --settings {params.settings:q} --train {input.train:q}"
+        " --test {input.test:q} --vocab {input.vocab:q} {params.oracle} --seed {params.seed}"
+        " --device {params.device:q} --threads {threads} --out {output.checkpoint:q}"
+        " --metrics {output.metrics:q} 2> {log:q}"
 
 
 rule adversarial:
+    """Adversarial training from the pretrained checkpoint; resumes from checkpoints/ after a kill."""
     input:
-        pretrained="results/{dataset}/leakgan/pretrain.pt",
+        pretrained="results/{dataset}/{model}/pretrain.pt",
         train="results/{dataset}/data/train.txt",
         test="results/{dataset}/data/test.txt",
         vocab="results/{dataset}/data/vocab.json",
         oracle=oracle_input,
     output:
-        checkpoint="results/{dataset}/leakgan/adversarial.pt",
-        metrics="results/{dataset}/leakgan/adversarial.jsonl",
+        checkpoint="results/{dataset}/{model}/adversarial.pt",
+        metrics="results/{dataset}/{model}/adversarial.jsonl",
+    wildcard_constraints:
+        model=_alternation(ADVERSARIAL_MODELS),
     params:
-        settings=lambda w: settings_json(w.dataset, "leakgan"),
-        oracle=lambda w, input: f"--oracle {input.oracle}" if input.oracle else "",
+        settings=lambda w: stage_settings_json(w.dataset, w.model, "adversarial"),
+        oracle=oracle_arg,
         # Not an output: Snakemake would delete it before the job and nothing could resume.
         # The stage ignores checkpoints whose pretrained model, settings or seed differ.
-        checkpoint_dir=lambda w: f"checkpoints/{w.dataset}/leakgan",
+        checkpoint_dir=lambda w: f"checkpoints/{w.dataset}/{w.model}",
         seed=SEED,
         device=DEVICE,
     log:
-        "logs/{dataset}/leakgan/adversarial.log",
+        "logs/{dataset}/{model}/adversarial.log",
     benchmark:
-        "logs/{dataset}/leakgan/adversarial.benchmark.tsv"
+        "logs/{dataset}/{model}/adversarial.benchmark.tsv"
     threads: 2
     resources:
         mem_mb=6000,
         runtime=2880,
         gpu=GPUS,
     shell:
-        "leakgan adversarial --settings {params.settings:q} --pretrained {input.pretrained} --train {input.train}"
-        " --test {input.test} --vocab {input.vocab} {params.oracle} --seed {params.seed} --device {params.device}"
-        " --threads {threads} --checkpoint-dir {params.checkpoint_dir} --out {output.checkpoint}"
-        " --metrics {output.metrics} 2>> {log}"
+        "leakgan adversarial --model {wildcards.model:q} --settings {params.settings:q}"
+        " --pretrained {input.pretrained:q} --train {input.train:q} --test {input.test:q} --vocab {input.vocab:q}"
+        " {params.oracle} --seed {params.seed} --device {params.device:q} --threads {threads}"
+        " --checkpoint-dir {params.checkpoint_dir:q} --out {output.checkpoint:q} --metrics {output.metrics:q}"
+        " 2>> {log:q}"

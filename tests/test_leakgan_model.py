@@ -5,7 +5,7 @@ import torch
 
 from leakgan.errors import UserError
 from leakgan.models.discriminator import DiscriminatorConfig
-from leakgan.models.generator import (GeneratorConfig, LeakGANModel, intrinsic_reward, manager_loss,
+from leakgan.models.leakgan import (GeneratorConfig, LeakGANModel, intrinsic_reward, manager_loss,
                                       segment_goals)
 
 torch.set_num_threads(1)

@@ -8,8 +8,9 @@ step-by-step generation.
 import pytest
 import torch
 
-from leakgan.models.discriminator import PAD, Discriminator, DiscriminatorConfig, FullPrefix, PrefixFeatures
-from leakgan.models.generator import GeneratorConfig, LeakGANModel
+from leakgan.models.discriminator import PAD, Discriminator, DiscriminatorConfig
+from leakgan.models.prefix_features import FullPrefix, PrefixFeatures, prefix_features
+from leakgan.models.leakgan import GeneratorConfig, LeakGANModel
 from leakgan.models.sampling import categorical
 from leakgan.train.leakgan import LeakGANRun, LeakGANSettings, adversarial_step, build_model
 
@@ -44,8 +45,8 @@ def test_incremental_features_equal_the_cnn_on_every_padded_prefix(seq_len, size
     D = discriminator(seq_len, sizes, counts, seed=seq_len)
     n = {"whole": seq_len, "short": max(1, seq_len // 3), "empty": 0}[length]
     tokens = torch.randint(0, 40, (6, n), generator=torch.Generator().manual_seed(n))
-    full = D.prefix_features(tokens, "full")
-    fast = D.prefix_features(tokens, "incremental")
+    full = prefix_features(D, tokens, "full")
+    fast = prefix_features(D, tokens, "incremental")
     assert fast.shape == full.shape == (6, n + 1, D.cfg.feature_dim)
     torch.testing.assert_close(fast, full, rtol=1e-5, atol=1e-5)
 
@@ -75,7 +76,7 @@ def test_selected_and_joined_states_continue_like_the_originals():
     joined = PrefixFeatures.cat([state.select(index), state.select(torch.tensor([0]))])
     for t in range(3, 6):
         joined.push(tokens[[3, 1, 1, 0], t])
-    expected = D.prefix_features(tokens[[3, 1, 1, 0]], "full")[:, -1]
+    expected = prefix_features(D, tokens[[3, 1, 1, 0]], "full")[:, -1]
     torch.testing.assert_close(D.head(joined.pooled), expected, rtol=1e-5, atol=1e-5)
     with pytest.raises(ValueError, match="same prefix length"):
         PrefixFeatures.cat([joined, state])
@@ -152,8 +153,8 @@ def test_adversarial_step_runs_on_both_paths_with_the_same_shapes():
     train = torch.randint(0, 20, (8, 8), generator=torch.Generator().manual_seed(0))
     results = {}
     for features, rollouts in (("incremental", "batched"), ("full", "sequential")):
-        s = LeakGANSettings(emb_dim=4, hidden_dim=5, goal_size=3, step_size=2, dis_emb_dim=6, filter_sizes=[1, 3],
-                            num_filters=[2, 3], batch_size=5, rollout_num=3, features=features, rollouts=rollouts)
+        s = LeakGANSettings.defaults(emb_dim=4, hidden_dim=5, goal_size=3, step_size=2, dis_emb_dim=6,
+                                     filter_sizes=[1, 3], num_filters=[2, 3], batch_size=5, rollout_num=3, features=features, rollouts=rollouts)
         run = LeakGANRun(build_model(s, 20, 8, 0), s, train, train, 0)
         assert run.model.feature_mode == features
         results[features] = adversarial_step(run)

@@ -1,8 +1,9 @@
-"""Atomic file output and the token-file format shared by every stage.
+"""Every file format the pipeline writes and reads, in one place.
 
-Every stage writes through these helpers: content goes to a temporary file in
-the destination folder and is renamed into place only when complete, so a
-killed job never leaves a file that looks finished.
+Atomic output (content goes to a temporary file in the destination folder and
+is renamed into place only when complete, so a killed job never leaves a file
+that looks finished), token files, JSON and JSON lines, `vocab.json`, and
+checkpoints. No other module opens these formats itself.
 """
 from __future__ import annotations
 
@@ -18,12 +19,20 @@ import numpy as np
 from leakgan.errors import UserError
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside `path`; rename it onto `path` only if the block succeeds."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    # mkstemp makes the file private (0600); a finished output gets the mode the umask gives, as open() would.
+    os.fchmod(fd, 0o666 & ~_umask())
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -114,3 +123,53 @@ def save_torch(path: str | os.PathLike, obj) -> None:
     torch.save(obj, buffer)
     with atomic_path(path) as tmp:
         tmp.write_bytes(buffer.getvalue())
+
+
+# ---------------------------------------------------------------- vocab.json
+
+def write_vocab(path: str | os.PathLike, size: int, tokens: list[str] | None, pad_id: int | None, seq_len: int,
+                **extra) -> None:
+    """vocab.json: the vocabulary size, the words (None for synthetic ids), the padding id and the length."""
+    write_json(path, {"size": size, "pad_id": pad_id, "tokens": tokens, "seq_len": seq_len, **extra})
+
+
+def read_vocab(path: str | os.PathLike) -> dict:
+    """A vocab.json written by a data stage, checked for the fields every reader needs."""
+    vocab = read_json(path)
+    if not isinstance(vocab, dict) or not isinstance(vocab.get("size"), int) or isinstance(vocab.get("size"), bool):
+        raise UserError(f"{path}: expected a JSON object with an integer 'size'; re-run the data stage")
+    tokens = vocab.get("tokens")
+    if tokens is not None and (not isinstance(tokens, list) or len(tokens) != vocab["size"]):
+        raise UserError(f"{path}: 'tokens' must list {vocab['size']} words; re-run the data stage")
+    return vocab
+
+
+def read_dataset(vocab_path, train_path, test_path):
+    """vocab.json and the train/test token files, checked against each other: (vocab, train, test) as tensors."""
+    import torch
+
+    vocab = read_vocab(vocab_path)
+    train = torch.from_numpy(read_tokens(train_path, vocab["size"]))
+    test = torch.from_numpy(read_tokens(test_path, vocab["size"]))
+    if train.shape[1] != test.shape[1]:
+        raise UserError(f"{test_path}: sequences have {test.shape[1]} tokens but {train_path} has {train.shape[1]}; "
+                        "re-run the data stage")
+    return vocab, train, test
+
+
+# ---------------------------------------------------------------- checkpoints
+
+def read_checkpoint(path: str | os.PathLike, what: str = "checkpoint") -> dict:
+    """A checkpoint dict (tensors and plain data only), or one clear line if the file is missing or damaged."""
+    import torch
+
+    path = Path(path)
+    if not path.exists():
+        raise UserError(f"{path}: {what} not found; run the training stage that writes it")
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise UserError(f"{path}: damaged or foreign {what} ({type(exc).__name__}); delete it and re-run training") from None
+    if not isinstance(ckpt, dict) or not isinstance(ckpt.get("model"), str):
+        raise UserError(f"{path}: not a {what} of this pipeline (no 'model' entry); delete it and re-run training")
+    return ckpt

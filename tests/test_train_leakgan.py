@@ -1,6 +1,7 @@
 import argparse
 import dataclasses
 import hashlib
+import json
 import math
 import shutil
 from pathlib import Path
@@ -10,13 +11,13 @@ import pytest
 import torch
 import yaml
 
-from leakgan.config import load_schema
+from leakgan.config import base_block, load_schema
 from leakgan.errors import UserError
-from leakgan.files import read_jsonl, write_json, write_tokens
-from leakgan.models import load_model
-from leakgan.train.adversarial import adversarial_stage
-from leakgan.train.leakgan import (LeakGANRun, LeakGANSettings, build_model, mle_epoch, pretrain_stage,
-                                   segment_rewards)
+from leakgan.io import read_jsonl, write_json, write_tokens
+from leakgan.models.registry import load_model
+from leakgan.stages import adversarial as adversarial_stage_module
+from leakgan.stages import pretrain as pretrain_stage_module
+from leakgan.train.leakgan import LeakGANRun, LeakGANSettings, build_model, mle_epoch, segment_rewards
 
 torch.set_num_threads(1)
 
@@ -26,6 +27,14 @@ TINY = dict(emb_dim=8, hidden_dim=8, goal_size=4, step_size=4, dis_emb_dim=8, fi
             num_filters=[4, 4, 4], batch_size=16, dis_batch_size=32, pretrain_rounds=1, pretrain_d_steps=1,
             pretrain_g_epochs=2, d_epochs=1, num_negatives=40, adversarial_epochs=2, d_steps=1, rollout_num=2,
             mle_every=2, checkpoint_every=1, eval_every=1, eval_samples=20)
+
+
+def pretrain_stage(args):
+    return pretrain_stage_module.main(args)
+
+
+def adversarial_stage(args, stop_after=None):
+    return adversarial_stage_module.main(args, stop_after=stop_after)
 
 
 def sha256(path) -> str:
@@ -51,8 +60,9 @@ def data(pretrained, tmp_path):
 
 
 def stage_args(folder: Path, **kw) -> argparse.Namespace:
-    base = dict(settings=dict(TINY), train=str(folder / "train.txt"), test=str(folder / "test.txt"),
-                vocab=str(folder / "vocab.json"), oracle=None, seed=3, device="cpu")
+    base = dict(model="leakgan", settings=json.dumps({**base_block("leakgan"), **TINY}), train=str(folder / "train.txt"),
+                test=str(folder / "test.txt"), vocab=str(folder / "vocab.json"), oracle=None, seed=3, device="cpu",
+                threads=0)
     return argparse.Namespace(**{**base, **kw})
 
 
@@ -78,18 +88,18 @@ def test_config_block_matches_settings_and_schema():
 
 def test_unknown_or_inconsistent_settings_are_user_errors():
     with pytest.raises(UserError, match="'leakgan.rollout' is not known"):
-        LeakGANSettings.from_dict({"rollout": 4})
+        LeakGANSettings.from_dict({**base_block("leakgan"), "rollout": 4})
     with pytest.raises(UserError, match="both be set or both null"):
-        build_model(LeakGANSettings(filter_sizes=[1, 2]), V, T, 0)
+        build_model(LeakGANSettings.defaults(filter_sizes=[1, 2]), V, T, 0)
     with pytest.raises(UserError, match="does not fit"):
-        build_model(LeakGANSettings(filter_sizes=[1, 9], num_filters=[2, 2]), V, T, 0)
+        build_model(LeakGANSettings.defaults(filter_sizes=[1, 9], num_filters=[2, 2]), V, T, 0)
 
 
 def test_mle_pretraining_learns_a_tiny_language():
     # Two fixed sentences: after the first token everything is determined, so the
     # NLL can fall far below log |V| = 2.30.
-    s = LeakGANSettings(emb_dim=8, hidden_dim=16, goal_size=4, dis_emb_dim=8, filter_sizes=[1, 2, 8],
-                        num_filters=[4, 4, 4], batch_size=16, lr=0.01)
+    s = LeakGANSettings.defaults(emb_dim=8, hidden_dim=16, goal_size=4, dis_emb_dim=8, filter_sizes=[1, 2, 8],
+                                 num_filters=[4, 4, 4], batch_size=16, lr=0.01)
     data = torch.tensor([[1, 2, 3, 4, 5, 6, 7, 8], [8, 7, 6, 5, 4, 3, 2, 1]]).repeat(32, 1)
     run = LeakGANRun(build_model(s, 10, T, 0), s, data, data[:4], 0)
     before = run.model.nll(data)
@@ -102,7 +112,7 @@ def test_mle_pretraining_learns_a_tiny_language():
 
 @pytest.mark.parametrize("rollouts", ["batched", "sequential"])
 def test_segment_rewards_are_rescaled_ranks(rollouts):
-    s = LeakGANSettings(**{**TINY, "rollouts": rollouts})
+    s = LeakGANSettings.defaults(**{**TINY, "rollouts": rollouts})
     run = LeakGANRun(build_model(s, V, T, 0), s, torch.zeros(4, T, dtype=torch.long), torch.zeros(4, T, dtype=torch.long), 0)
     trace = run.model.trace(16, 1.0, run.sample_rng, range(s.step_size, T, s.step_size))
     rewards, mean_reward = segment_rewards(run, trace)
@@ -160,7 +170,7 @@ def test_corrupt_pretrained_checkpoint_is_a_user_error(data):
 def test_stale_checkpoints_of_other_settings_are_not_resumed(data):
     adversarial_stage(adv_args(data, "whole"))
     other = adv_args(data, "other")
-    other.settings = {**TINY, "delta": 16.0}
+    other.settings = json.dumps({**base_block("leakgan"), **TINY, "delta": 16.0})
     adversarial_stage(other, stop_after=1)
     # same folder, original settings: the delta-16 checkpoint must be discarded, not resumed
     adversarial_stage(adv_args(data, "again", checkpoint_dir=str(data / "other-ckpt")))

@@ -1,4 +1,4 @@
-"""The `sample` stage: draw sequences from a trained model (or from the oracle, the "real" row)."""
+"""`leakgan sample`: draw sequences from a trained model (or from the oracle: the "real" row)."""
 from __future__ import annotations
 
 import argparse
@@ -6,7 +6,7 @@ import argparse
 import torch
 
 from leakgan.errors import UserError
-from leakgan.files import write_tokens
+from leakgan.io import write_tokens
 from leakgan.seeding import resolve_device, torch_generator
 
 
@@ -24,7 +24,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="token file to write")
 
 
-def run(args: argparse.Namespace) -> int:
+def main(args: argparse.Namespace) -> int:
     if args.num < 1 or args.temperature <= 0:
         raise UserError("--num must be at least 1 and --temperature above 0")
     device = resolve_device(args.device)
@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
             raise UserError("--seq-len is required with --oracle")
         samples = Oracle.load(args.oracle, device).sample(args.num, args.seq_len, gen, args.batch_size)
     else:
-        from leakgan.models import load_model
+        from leakgan.models.registry import load_model
 
         model = load_model(args.checkpoint, device)
         with torch.inference_mode():

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from leakgan.errors import UserError
-from leakgan.files import atomic_path, read_tokens, write_json, write_tokens
+from leakgan.io import atomic_path, read_tokens, write_json, write_tokens
 
 
 def test_atomic_path_leaves_nothing_when_the_writer_fails(tmp_path):

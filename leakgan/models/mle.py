@@ -1,4 +1,7 @@
-"""The MLE baseline: an LSTM language model (emb 32, hidden 32 in the paper's synthetic runs)."""
+"""The MLE baseline: an LSTM language model (emb 32, hidden 32 in the paper's synthetic runs).
+
+Its training is `leakgan.train.mle`; its config block is `mle` (mle.schema.yaml).
+"""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -6,23 +9,22 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import nn
 
-from leakgan.models.sampling import categorical
-
-START_TOKEN = 0  # like the oracle, generation starts by feeding token 0
+from leakgan.errors import UserError
+from leakgan.models.sampling import START_TOKEN, categorical
 
 
 @dataclass
-class LSTMConfig:
+class MLEConfig:
     vocab_size: int
     seq_len: int
-    emb_dim: int = 32
-    hidden_dim: int = 32
+    emb_dim: int
+    hidden_dim: int
 
 
-class LSTMGenerator(nn.Module):
+class MLEGenerator(nn.Module):
     """Token embedding → LSTM → linear to the vocabulary."""
 
-    def __init__(self, cfg: LSTMConfig):
+    def __init__(self, cfg: MLEConfig):
         super().__init__()
         self.cfg = cfg
         self.embedding = nn.Embedding(cfg.vocab_size, cfg.emb_dim)
@@ -76,8 +78,12 @@ class LSTMGenerator(nn.Module):
                 "state": {k: v.detach().cpu().clone() for k, v in self.state_dict().items()}}
 
     @classmethod
-    def from_checkpoint(cls, ckpt: dict, device: str | torch.device = "cpu") -> "LSTMGenerator":
+    def from_checkpoint(cls, ckpt: dict, device: str | torch.device = "cpu") -> "MLEGenerator":
         """Rebuild from a dict made by `checkpoint`."""
-        model = cls(LSTMConfig(**ckpt["config"]))
-        model.load_state_dict(ckpt["state"])
+        try:
+            model = cls(MLEConfig(**ckpt["config"]))
+            model.load_state_dict(ckpt["state"])
+        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+            raise UserError(f"not a complete MLE checkpoint ({type(exc).__name__}: {exc}); "
+                            "delete it and re-run the MLE pretrain stage") from None
         return model.to(device).eval()

@@ -1,0 +1,72 @@
+"""The settings of a text dataset (a `type: text` block of config.yaml), typed and checked."""
+from __future__ import annotations
+
+import dataclasses
+
+from leakgan.errors import UserError
+
+FORMATS = ("text", "text.gz", "coco-json", "coco-zip")
+PRE_TOKENIZERS = ("whitespace_split", "whitespace", "char")
+ENGINES = ("python", "hf")
+
+
+@dataclasses.dataclass(frozen=True)
+class CorpusSettings:
+    """The settings of one text dataset that change the prepared files (see dataset_text.schema.yaml)."""
+
+    name: str
+    format: str
+    member: str
+    test_member: str | None
+    lowercase: bool
+    pre_tokenizer: str
+    engine: str
+    min_freq: int
+    min_len: int
+    max_len: int
+    poem_shape: tuple[int, int] | None
+    num_train: int
+    num_test: int
+    pad_token: str
+
+    @classmethod
+    def from_block(cls, name: str, block: dict) -> "CorpusSettings":
+        """Settings from a dataset block of config.yaml (unknown keys are the schema's business)."""
+        from leakgan.config import load_schema
+
+        fields = {f.name for f in dataclasses.fields(cls)}
+        # the schema's `default:` values are the one source of defaults for dataset keys
+        defaults = {k: p["default"] for k, p in load_schema("dataset_text.schema.yaml")["properties"].items()
+                    if "default" in p}
+        values = {k: v for k, v in {**defaults, **block}.items() if k in fields and k != "name"}
+        missing = sorted(fields - set(values) - {"name"})
+        if missing:
+            raise UserError(f"config.yaml: {cls.key_of(name, missing[0])} must be set")
+        if values.get("poem_shape") is not None:
+            values["poem_shape"] = tuple(values["poem_shape"])
+        settings = cls(name=name, **values)
+        settings.check()
+        return settings
+
+    @staticmethod
+    def key_of(name: str, setting: str) -> str:
+        return f"datasets.{name}.{setting}"
+
+    def key(self, setting: str) -> str:
+        return self.key_of(self.name, setting)
+
+    def check(self) -> None:
+        """Stop with one line naming the config key of an impossible combination."""
+        if self.format not in FORMATS:
+            raise UserError(f"config.yaml: {self.key('format')} is '{self.format}', expected one of {', '.join(FORMATS)}")
+        if self.pre_tokenizer not in PRE_TOKENIZERS:
+            raise UserError(f"config.yaml: {self.key('pre_tokenizer')} is '{self.pre_tokenizer}', "
+                            f"expected one of {', '.join(PRE_TOKENIZERS)}")
+        if self.engine not in ENGINES:
+            raise UserError(f"config.yaml: {self.key('engine')} is '{self.engine}', expected one of {', '.join(ENGINES)}")
+        if not 1 <= self.min_len <= self.max_len:
+            raise UserError(f"config.yaml: {self.key('min_len')} ({self.min_len}) must be between 1 and "
+                            f"{self.key('max_len')} ({self.max_len})")
+        if self.num_train < 1 or self.num_test < 1:
+            raise UserError(f"config.yaml: {self.key('num_train')} and num_test must be at least 1")
+

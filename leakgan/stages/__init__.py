@@ -1,0 +1,20 @@
+"""One thin module per `leakgan <stage>` command: arguments -> library calls -> files.
+
+Each module offers `configure(parser)` (its arguments) and `main(args)` (the
+work). The library (data, models, train, metrics) never imports a stage.
+"""
+
+# command -> one-line help; the module is leakgan.stages.<command>
+STAGES: dict[str, str] = {
+    "download": "download a raw corpus with checksum verification",
+    "prepare": "turn a raw corpus into filtered token files",
+    "oracle": "build the synthetic oracle and sample its train/test sequences",
+    "pretrain": "a model's first training stage (the MLE baseline; LeakGAN's interleaved pretraining)",
+    "adversarial": "adversarial training from a pretrained checkpoint (resumable)",
+    "sample": "sample sequences from a trained model (or the oracle)",
+    "evaluate": "score a model's samples (oracle NLL, NLL-test, BLEU)",
+    "collect": "gather per-model scores into results/<dataset>/nll.json or bleu.json",
+    "table": "print the results table of an nll.json or bleu.json",
+    "report": "write the paper's tables and Figure 2 beside ours (Markdown, HTML, PNG)",
+    "bleu": "BLEU-2..n of a hypothesis file against a reference file",
+}

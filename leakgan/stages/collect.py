@@ -1,0 +1,44 @@
+"""`leakgan collect`: gather every model's scores and curves into results/<dataset>/nll.json or bleu.json."""
+from __future__ import annotations
+
+import argparse
+import json
+
+from leakgan.errors import UserError
+from leakgan.io import read_json, read_jsonl, write_json
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dataset", required=True)
+    parser.add_argument("--kind", required=True, choices=["synthetic", "text"])
+    parser.add_argument("--scores", nargs="+", required=True, metavar="NAME=PATH", help="per-model scores JSON")
+    parser.add_argument("--curves", nargs="*", default=[], metavar="NAME=PATH", help="per-model training curves (JSON lines)")
+    parser.add_argument("--meta", default="{}", help="extra JSON fields (scale, seed, seq_len)")
+    parser.add_argument("--out", required=True)
+
+
+def _pairs(items: list[str]) -> dict[str, str]:
+    out = {}
+    for item in items:
+        name, sep, path = item.partition("=")
+        if not sep:
+            raise UserError(f"expected NAME=PATH, got {item!r}")
+        out[name] = path
+    return out
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        meta = json.loads(args.meta)
+    except json.JSONDecodeError as exc:
+        raise UserError(f"--meta: not valid JSON ({exc})") from None
+    result = {"dataset": args.dataset, **meta, "models": {}}
+    for name, path in _pairs(args.scores).items():
+        result["models"][name] = read_json(path)
+    # NAME:STAGE=PATH curves are concatenated in the order given, each point tagged with its stage.
+    for name, path in _pairs(args.curves).items():
+        base, _, stage = name.partition(":")
+        points = [dict(p, stage=stage) if stage else p for p in read_jsonl(path)]
+        result["models"].setdefault(base, {}).setdefault("curve", []).extend(points)
+    write_json(args.out, result)
+    return 0

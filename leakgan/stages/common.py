@@ -1,0 +1,70 @@
+"""What several stages share: the training arguments and JSON blocks checked against their schema."""
+from __future__ import annotations
+
+import argparse
+import json
+
+from leakgan.errors import UserError
+
+
+def json_block(text: str, option: str, schema: str | None = None, key: str = "") -> dict:
+    """A JSON object given on the command line, checked against a config schema when one is named."""
+    try:
+        block = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UserError(f"{option}: not valid JSON ({exc})") from None
+    if not isinstance(block, dict):
+        raise UserError(f"{option}: expected a JSON object (a block of config.yaml)")
+    if schema is not None:
+        from leakgan.config import check_block
+
+        check_block(block, schema, key or option)
+    return block
+
+
+def add_training_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments every training stage shares: settings, data, seed, device, outputs."""
+    parser.add_argument("--settings", required=True, help="the model's settings for this stage (JSON)")
+    parser.add_argument("--train", required=True, help="training token file")
+    parser.add_argument("--test", required=True, help="held-out token file (NLL-test)")
+    parser.add_argument("--vocab", required=True, help="vocab.json of the dataset")
+    parser.add_argument("--oracle", default=None, help="oracle .pt for the oracle-NLL curve (synthetic data)")
+    parser.add_argument("--seed", type=int, required=True)
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda", "auto"])
+    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch's default)")
+    parser.add_argument("--out", required=True, help="checkpoint to write")
+    parser.add_argument("--metrics", required=True, help="JSON-lines file of the training curve")
+
+
+def training_job(args: argparse.Namespace, model: str, **extra):
+    """The TrainingJob of a training stage's arguments (data read and checked, device resolved)."""
+    import torch
+
+    from leakgan.io import read_dataset
+    from leakgan.seeding import resolve_device
+    from leakgan.train.job import TrainingJob
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    settings = json_block(args.settings, "--settings")
+    device = resolve_device(args.device)
+    vocab, train, test = read_dataset(args.vocab, args.train, args.test)
+    oracle = None
+    if args.oracle:
+        from leakgan.models.oracle import Oracle
+
+        oracle = Oracle.load(args.oracle, device)
+    return TrainingJob(settings=settings, vocab=vocab, train=train, test=test, seed=args.seed, device=device,
+                       oracle=oracle, **extra)
+
+
+def write_training_outputs(args: argparse.Namespace, result) -> int:
+    """Write a trainer's (checkpoint, curve); nothing when it stopped early on purpose."""
+    from leakgan.io import save_torch, write_jsonl
+
+    if result is None:
+        return 0
+    checkpoint, curve = result
+    save_torch(args.out, checkpoint)
+    write_jsonl(args.metrics, curve)
+    return 0

@@ -1,0 +1,60 @@
+"""`leakgan evaluate`: score one model's samples (oracle NLL and NLL-test; BLEU and self-BLEU for text)."""
+from __future__ import annotations
+
+import argparse
+import math
+
+import torch
+
+from leakgan.errors import UserError
+from leakgan.io import read_tokens, read_vocab, write_json, write_text
+from leakgan.metrics.scores import decode, text_scores
+from leakgan.seeding import resolve_device
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--kind", required=True, choices=["synthetic", "text"])
+    parser.add_argument("--samples", required=True, help="the model's samples (token file)")
+    parser.add_argument("--test", required=True, help="held-out token file")
+    parser.add_argument("--vocab", required=True, help="vocab.json")
+    parser.add_argument("--checkpoint", default="", help="model checkpoint (empty or absent for the real data)")
+    parser.add_argument("--oracle", default=None, help="oracle .pt (synthetic data)")
+    parser.add_argument("--temperature", type=float, required=True, help="α the samples were drawn at")
+    parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda", "auto"])
+    parser.add_argument("--max-n", type=int, default=5, help="highest BLEU order (text data)")
+    parser.add_argument("--smoothing", default="none", choices=["none", "method1"], help="BLEU smoothing (text data)")
+    parser.add_argument("--words-out", default=None, help="decoded samples, one sentence per line (text data)")
+    parser.add_argument("--out", required=True, help="scores JSON to write")
+
+
+def main(args: argparse.Namespace) -> int:
+    device = resolve_device(args.device)
+    vocab = read_vocab(args.vocab)
+    samples = torch.from_numpy(read_tokens(args.samples, vocab["size"]))
+    test = torch.from_numpy(read_tokens(args.test, vocab["size"]))
+    scores: dict = {"temperature": args.temperature, "num_samples": int(samples.shape[0])}
+    oracle = None
+    if args.oracle:
+        from leakgan.models.oracle import Oracle
+
+        oracle = Oracle.load(args.oracle, device)
+        scores["oracle_nll"] = oracle.nll(samples, args.batch_size)
+    if args.checkpoint:
+        from leakgan.models.registry import load_model
+
+        scores["nll_test"] = load_model(args.checkpoint, device).nll(test, args.batch_size)
+    elif oracle is not None:
+        # The real data's NLL-test: the oracle's own NLL on held-out oracle data.
+        scores["nll_test"] = oracle.nll(test, args.batch_size)
+    hypotheses = None
+    if args.kind == "text":
+        hypotheses = decode(samples, vocab, args.vocab)
+        scores.update(text_scores(hypotheses, decode(test, vocab, args.vocab), args.max_n, args.smoothing))
+    for key, value in scores.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            raise UserError(f"{args.samples}: {key} is {value}; the model diverged — lower its learning rate")
+    if hypotheses is not None and args.words_out:
+        write_text(args.words_out, "".join(" ".join(h) + "\n" for h in hypotheses))
+    write_json(args.out, scores)
+    return 0

@@ -1,0 +1,48 @@
+"""`leakgan report`: the paper's tables beside ours (Markdown, HTML) and the Figure 2 style curve (PNG)."""
+from __future__ import annotations
+
+import argparse
+
+from leakgan.errors import UserError
+from leakgan.io import read_json, write_text
+from leakgan.metrics.report import _check, html_report, is_nll_result, markdown_report, plot_curves, read_samples
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("results", nargs="+", help="nll.json / bleu.json files, in the order to report them")
+    parser.add_argument("--markdown", help="write the tables (and samples) as Markdown here")
+    parser.add_argument("--html", help="write the same as a self-contained HTML page here")
+    parser.add_argument("--figure", help="write the oracle-NLL training curve PNG of the one nll.json given here")
+    parser.add_argument("--num-samples", type=int, default=20,
+                        help="random samples shown per model for real text, read from <model>/samples.txt beside "
+                             "each bleu.json (default 20; 0 = none)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the sample draw")
+
+
+def main(args: argparse.Namespace) -> int:
+    if not (args.markdown or args.html or args.figure):
+        raise UserError("nothing to write: give --markdown, --html and/or --figure")
+    if args.num_samples < 0:
+        raise UserError(f"--num-samples must be 0 or more, got {args.num_samples}")
+    loaded = []
+    for path in args.results:
+        result = read_json(path)
+        _check(result, path)
+        loaded.append((path, result))
+    if args.figure:
+        synthetic = [r for _, r in loaded if is_nll_result(r)]
+        if len(loaded) != 1 or not synthetic:
+            raise UserError("--figure draws one synthetic dataset: give exactly one nll.json")
+        plot_curves(synthetic[0], args.figure)
+    if args.markdown or args.html:
+        sections = []
+        for path, result in loaded:
+            samples = None
+            if not is_nll_result(result) and args.num_samples:
+                samples = read_samples(path, result, args.num_samples, args.seed)
+            sections.append((result, samples))
+        if args.markdown:
+            write_text(args.markdown, markdown_report(sections))
+        if args.html:
+            write_text(args.html, html_report(sections))
+    return 0
