@@ -14,14 +14,18 @@ sys.path.insert(0, workflow.basedir)
 import leakgan.config
 from leakgan.errors import UserError
 
+
 configfile: os.path.join(workflow.basedir, "config.yaml")
+
 
 try:
     # --configfile values are taken as written; --config values are strings to coerce.
     _files = {}
     for _path in workflow.config_settings.configfiles:
         _files = leakgan.config.deep_merge(_files, leakgan.config.read_yaml(_path))
-    _effective = leakgan.config.resolve(config, _files, typed=dict(workflow.config_settings.config))
+    _effective = leakgan.config.resolve(
+        config, _files, typed=dict(workflow.config_settings.config)
+    )
 except UserError as _exc:
     sys.stderr.write(f"leakgan: config error: {_exc}\n")
     sys.exit(1)
@@ -38,6 +42,7 @@ include: "workflow/rules/data.smk"
 
 
 rule all:
+    """The default target: the synthetic-20 results (oracle NLL, NLL-test and training curves)."""
     default_target: True
     input:
         "results/synthetic-20/nll.json",

@@ -9,7 +9,9 @@ from leakgan.config import data_settings as _data_settings
 from leakgan.config import model_settings, models_for, stage_settings
 from leakgan.models import registry
 
-SYNTHETIC_DATASETS = [n for n, d in config["datasets"].items() if d["type"] == "synthetic"]
+SYNTHETIC_DATASETS = [
+    n for n, d in config["datasets"].items() if d["type"] == "synthetic"
+]
 TEXT_DATASETS = [n for n, d in config["datasets"].items() if d["type"] == "text"]
 MODELS = registry.names()
 ADVERSARIAL_MODELS = [m for m in MODELS if "adversarial" in registry.get(m).stages]
@@ -40,6 +42,7 @@ def ds(name):
 
 
 def is_synthetic_dataset(name):
+    """Whether a dataset is synthetic (oracle-generated) rather than real text."""
     return ds(name)["type"] == "synthetic"
 
 
@@ -60,7 +63,11 @@ def stage_settings_json(dataset, model, stage):
 
 def oracle_input(wildcards):
     """The oracle file for synthetic datasets (oracle NLL curve), nothing for real text."""
-    return [f"results/{wildcards.dataset}/oracle/oracle.pt"] if is_synthetic_dataset(wildcards.dataset) else []
+    return (
+        [f"results/{wildcards.dataset}/oracle/oracle.pt"]
+        if is_synthetic_dataset(wildcards.dataset)
+        else []
+    )
 
 
 def oracle_arg(wildcards, input):
@@ -69,6 +76,7 @@ def oracle_arg(wildcards, input):
 
 
 def shlex_quote(value):
+    """`value` as one shell word."""
     import shlex
 
     return shlex.quote(str(value))
@@ -81,7 +89,9 @@ def final_checkpoint(dataset, model):
 
 def sample_temperature(dataset, model, variant):
     """α of a model's evaluation samples; the `.matched` variant uses the shared matched temperature."""
-    return MATCHED_T if variant else model_settings(config, dataset, model)["temperature"]
+    return (
+        MATCHED_T if variant else model_settings(config, dataset, model)["temperature"]
+    )
 
 
 def score_entries(dataset):
@@ -90,7 +100,9 @@ def score_entries(dataset):
     for m in models_for(config, dataset):
         entries[layout.entry_name(m)] = layout.scores(dataset, m)
         if model_settings(config, dataset, m)["temperature"] != MATCHED_T:
-            entries[layout.entry_name(m, matched=True)] = layout.scores(dataset, m, matched=True)
+            entries[layout.entry_name(m, matched=True)] = layout.scores(
+                dataset, m, matched=True
+            )
     return entries
 
 
@@ -100,7 +112,9 @@ def curve_entries(dataset):
     for m in models_for(config, dataset):
         stages = registry.get(m).stages
         for stage in stages:
-            entries[f"{m}:{stage}" if len(stages) > 1 else m] = layout.curve(dataset, m, stage)
+            entries[f"{m}:{stage}" if len(stages) > 1 else m] = layout.curve(
+                dataset, m, stage
+            )
     return entries
 
 
@@ -111,5 +125,28 @@ def pairs(entries):
 
 def result_meta(dataset):
     """The run's description stored in nll.json / bleu.json."""
-    length = {"seq_len": ds(dataset)["seq_len"]} if is_synthetic_dataset(dataset) else {"max_len": ds(dataset)["max_len"]}
+    length = (
+        {"seq_len": ds(dataset)["seq_len"]}
+        if is_synthetic_dataset(dataset)
+        else {"max_len": ds(dataset)["max_len"]}
+    )
     return as_json({"scale": config["scale"], "seed": SEED, **length})
+
+
+def report_result(name):
+    """The results file a dataset's table comes from."""
+    return (
+        f"results/{name}/nll.json"
+        if is_synthetic_dataset(name)
+        else f"results/{name}/bleu.json"
+    )
+
+
+def report_samples(names):
+    """Decoded samples of every scored model of the real-text datasets (the report draws from them)."""
+    return [
+        layout.sample_words_of_entry(f"results/{n}", entry)
+        for n in names
+        if not is_synthetic_dataset(n)
+        for entry in score_entries(n)
+    ]

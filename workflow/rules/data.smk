@@ -7,20 +7,22 @@ rule download:
     """Fetch one URL source of a text dataset, resumably, checked against its sha256 when given."""
     output:
         "resources/downloads/{dataset}/{filename}",
-    wildcard_constraints:
-        dataset=TEXT_RE,
-        filename=sources.SAFE_NAME,
-    params:
-        url=lambda w: sources.download_spec(w.dataset, ds(w.dataset), w.filename)[0],
-        sha256=lambda w: sources.download_spec(w.dataset, ds(w.dataset), w.filename)[1] or "",
     log:
         "logs/{dataset}/download-{filename}.log",
     benchmark:
         "logs/{dataset}/download-{filename}.benchmark.tsv"
+    wildcard_constraints:
+        dataset=TEXT_RE,
+        filename=sources.SAFE_NAME,
     threads: 1
     resources:
         mem_mb=200,
         runtime=240,
+    params:
+        url=lambda w: sources.download_spec(w.dataset, ds(w.dataset), w.filename)[0],
+        sha256=lambda w: (
+            sources.download_spec(w.dataset, ds(w.dataset), w.filename)[1] or ""
+        ),
     shell:
         "leakgan download {params.url:q} --sha256={params.sha256:q} --out {output:q} 2> {log:q}"
 
@@ -36,22 +38,22 @@ rule prepare:
         train_words="results/{dataset}/data/train.words.txt",
         test_words="results/{dataset}/data/test.words.txt",
         stats="results/{dataset}/data/stats.json",
-    wildcard_constraints:
-        dataset=TEXT_RE,
-    params:
-        settings=lambda w: data_settings_json(w.dataset),
-        seed=SEED,
-        test_source=lambda w, input: input.get("test_source", ""),
-        out_dir=lambda w: f"results/{w.dataset}/data",
     log:
         "logs/{dataset}/prepare.log",
     benchmark:
         "logs/{dataset}/prepare.benchmark.tsv"
+    wildcard_constraints:
+        dataset=TEXT_RE,
     threads: 2
     resources:
         # the word counts of a full News Crawl year (millions of distinct tokens) dominate
         mem_mb=4000,
         runtime=60,
+    params:
+        settings=lambda w: data_settings_json(w.dataset),
+        seed=SEED,
+        test_source=lambda w, input: input.get("test_source", ""),
+        out_dir=lambda w: f"results/{w.dataset}/data",
     shell:
         "leakgan prepare --dataset {wildcards.dataset:q} --settings {params.settings:q} --source {input.source:q}"
         " --test-source={params.test_source:q} --seed {params.seed} --out-dir {params.out_dir:q}"

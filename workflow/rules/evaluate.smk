@@ -10,13 +10,6 @@ rule sample:
         checkpoint=lambda w: final_checkpoint(w.dataset, w.model),
     output:
         "results/{dataset}/{model}/samples{variant}.ids.txt",
-    params:
-        num=config["evaluate"]["num_samples"],
-        batch_size=config["evaluate"]["batch_size"],
-        temperature=lambda w: sample_temperature(w.dataset, w.model, w.variant),
-        seed=SEED,
-        stream=lambda w: f"samples-{w.model}{w.variant}",
-        device=DEVICE,
     log:
         "logs/{dataset}/{model}/sample{variant}.log",
     benchmark:
@@ -26,6 +19,13 @@ rule sample:
         mem_mb=4000,
         runtime=120,
         gpu=GPUS,
+    params:
+        num=config["evaluate"]["num_samples"],
+        batch_size=config["evaluate"]["batch_size"],
+        temperature=lambda w: sample_temperature(w.dataset, w.model, w.variant),
+        seed=SEED,
+        stream=lambda w: f"samples-{w.model}{w.variant}",
+        device=DEVICE,
     shell:
         "leakgan sample --checkpoint {input.checkpoint:q} --num {params.num} --temperature {params.temperature}"
         " --seed {params.seed} --stream {params.stream:q} --batch-size {params.batch_size}"
@@ -38,21 +38,21 @@ rule sample_real:
         oracle="results/{dataset}/oracle/oracle.pt",
     output:
         "results/{dataset}/real/samples.ids.txt",
+    log:
+        "logs/{dataset}/real/sample.log",
+    benchmark:
+        "logs/{dataset}/real/sample.benchmark.tsv"
     wildcard_constraints:
         dataset=SYNTHETIC_RE,
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
     params:
         num=config["evaluate"]["num_samples"],
         batch_size=config["evaluate"]["batch_size"],
         seq_len=lambda w: ds(w.dataset)["seq_len"],
         seed=SEED,
-    log:
-        "logs/{dataset}/real/sample.log",
-    benchmark:
-        "logs/{dataset}/real/sample.benchmark.tsv"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=30,
     shell:
         "leakgan sample --oracle {input.oracle:q} --seq-len {params.seq_len} --num {params.num}"
         " --seed {params.seed} --stream samples-real --batch-size {params.batch_size} --out {output:q} 2> {log:q}"
@@ -62,28 +62,34 @@ rule evaluate_synthetic:
     """Oracle NLL of a model's samples and the model's NLL-test ("real": the oracle's own samples and NLL)."""
     input:
         samples="results/{dataset}/{model}/samples{variant}.ids.txt",
-        checkpoint=lambda w: [] if w.model == "real" else [final_checkpoint(w.dataset, w.model)],
+        checkpoint=lambda w: (
+            [] if w.model == "real" else [final_checkpoint(w.dataset, w.model)]
+        ),
         oracle="results/{dataset}/oracle/oracle.pt",
         test="results/{dataset}/data/test.txt",
         vocab="results/{dataset}/data/vocab.json",
     output:
         "results/{dataset}/{model}/scores{variant}.json",
-    wildcard_constraints:
-        dataset=SYNTHETIC_RE,
-        model=_alternation(MODELS + ["real"]),
-    params:
-        checkpoint=lambda w, input: input.checkpoint[0] if input.checkpoint else "",
-        temperature=lambda w: 1.0 if w.model == "real" else sample_temperature(w.dataset, w.model, w.variant),
-        batch_size=config["evaluate"]["batch_size"],
-        device=DEVICE,
     log:
         "logs/{dataset}/{model}/evaluate{variant}.log",
     benchmark:
         "logs/{dataset}/{model}/evaluate{variant}.benchmark.tsv"
+    wildcard_constraints:
+        dataset=SYNTHETIC_RE,
+        model=_alternation(MODELS + ["real"]),
     threads: 2
     resources:
         mem_mb=4000,
         runtime=60,
+    params:
+        checkpoint=lambda w, input: input.checkpoint[0] if input.checkpoint else "",
+        temperature=lambda w: (
+            1.0
+            if w.model == "real"
+            else sample_temperature(w.dataset, w.model, w.variant)
+        ),
+        batch_size=config["evaluate"]["batch_size"],
+        device=DEVICE,
     shell:
         "leakgan evaluate --kind synthetic --samples {input.samples:q} --checkpoint={params.checkpoint:q}"
         " --oracle {input.oracle:q} --test {input.test:q} --vocab {input.vocab:q} --temperature {params.temperature}"
@@ -100,22 +106,22 @@ rule evaluate_text:
     output:
         scores="results/{dataset}/{model}/scores{variant}.json",
         words="results/{dataset}/{model}/samples{variant}.txt",
+    log:
+        "logs/{dataset}/{model}/evaluate{variant}.log",
+    benchmark:
+        "logs/{dataset}/{model}/evaluate{variant}.benchmark.tsv"
     wildcard_constraints:
         dataset=TEXT_RE,
+    threads: 2
+    resources:
+        mem_mb=8000,
+        runtime=60,
     params:
         temperature=lambda w: sample_temperature(w.dataset, w.model, w.variant),
         batch_size=config["evaluate"]["batch_size"],
         max_n=config["evaluate"]["bleu_max_n"],
         smoothing=config["evaluate"]["bleu_smoothing"],
         device=DEVICE,
-    log:
-        "logs/{dataset}/{model}/evaluate{variant}.log",
-    benchmark:
-        "logs/{dataset}/{model}/evaluate{variant}.benchmark.tsv"
-    threads: 2
-    resources:
-        mem_mb=8000,
-        runtime=60,
     shell:
         "leakgan evaluate --kind text --samples {input.samples:q} --checkpoint {input.checkpoint:q}"
         " --test {input.test:q} --vocab {input.vocab:q} --temperature {params.temperature}"
@@ -126,32 +132,42 @@ rule evaluate_text:
 rule nll:
     """Gather every model's scores and curves (and the oracle's "real" row) into results/<dataset>/nll.json."""
     input:
-        real=lambda w: ["results/{dataset}/real/scores.json"] if is_synthetic_dataset(w.dataset) else [],
+        real=lambda w: (
+            ["results/{dataset}/real/scores.json"]
+            if is_synthetic_dataset(w.dataset)
+            else []
+        ),
         scores=lambda w: list(score_entries(w.dataset).values()),
         curves=lambda w: list(curve_entries(w.dataset).values()),
     output:
         "results/{dataset}/nll.json",
-    wildcard_constraints:
-        dataset=SYNTHETIC_RE,
-    params:
-        kind=lambda w: "synthetic" if is_synthetic_dataset(w.dataset) else "text",
-        scores=lambda w, input: pairs({**({"real": input.real[0]} if input.real else {}), **score_entries(w.dataset)}),
-        curves=lambda w: pairs(curve_entries(w.dataset)),
-        meta=lambda w: result_meta(w.dataset),
     log:
         "logs/{dataset}/collect.log",
     benchmark:
         "logs/{dataset}/collect.benchmark.tsv"
+    wildcard_constraints:
+        dataset=SYNTHETIC_RE,
     threads: 1
     resources:
         mem_mb=500,
         runtime=5,
+    params:
+        kind=lambda w: "synthetic" if is_synthetic_dataset(w.dataset) else "text",
+        scores=lambda w, input: pairs(
+            {
+                **({"real": input.real[0]} if input.real else {}),
+                **score_entries(w.dataset),
+            }
+        ),
+        curves=lambda w: pairs(curve_entries(w.dataset)),
+        meta=lambda w: result_meta(w.dataset),
     shell:
         "leakgan collect --dataset {wildcards.dataset:q} --kind {params.kind} --scores {params.scores}"
         " --curves {params.curves} --meta {params.meta:q} --out {output:q} 2> {log:q}"
 
 
 use rule nll as bleu with:
+    """Gather every model's scores and curves of a real-text dataset into results/<dataset>/bleu.json."""
     output:
         "results/{dataset}/bleu.json",
     wildcard_constraints:

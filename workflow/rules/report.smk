@@ -10,23 +10,16 @@ REPORT = config["report"]
 REPORT_DATASETS = REPORT["datasets"]
 
 
-def report_result(name):
-    """The results file a dataset's table comes from."""
-    return f"results/{name}/nll.json" if is_synthetic_dataset(name) else f"results/{name}/bleu.json"
-
-
-def report_samples(names):
-    """Decoded samples of every scored model of the real-text datasets (the report draws from them)."""
-    return [layout.sample_words_of_entry(f"results/{n}", entry) for n in names if not is_synthetic_dataset(n)
-            for entry in score_entries(n)]
-
-
 rule report:
     """Every report output: results/tables.md, the HTML tables and the Figure 2 curves."""
     input:
         "results/tables.md",
         "results/report/tables.html",
-        [f"results/report/{n}/nll_curve.png" for n in REPORT_DATASETS if is_synthetic_dataset(n)],
+        [
+            f"results/report/{n}/nll_curve.png"
+            for n in REPORT_DATASETS
+            if is_synthetic_dataset(n)
+        ],
 
 
 rule report_tables:
@@ -36,11 +29,12 @@ rule report_tables:
         samples=report_samples(REPORT_DATASETS),
     output:
         markdown="results/tables.md",
-        html=report("results/report/tables.html", caption="../report/tables.rst", category="Tables",
-                    labels={"datasets": ", ".join(REPORT_DATASETS)}),
-    params:
-        num_samples=REPORT["num_samples"],
-        seed=SEED,
+        html=report(
+            "results/report/tables.html",
+            caption="../report/tables.rst",
+            category="Tables",
+            labels={"datasets": ", ".join(REPORT_DATASETS)},
+        ),
     log:
         "logs/report/tables.log",
     benchmark:
@@ -49,6 +43,9 @@ rule report_tables:
     resources:
         mem_mb=500,
         runtime=5,
+    params:
+        num_samples=REPORT["num_samples"],
+        seed=SEED,
     shell:
         "leakgan report {input.results:q} --num-samples {params.num_samples} --seed {params.seed}"
         " --markdown {output.markdown:q} --html {output.html:q} 2> {log:q}"
@@ -59,14 +56,18 @@ rule report_curve:
     input:
         "results/{dataset}/nll.json",
     output:
-        report("results/report/{dataset}/nll_curve.png", caption="../report/nll_curve.rst",
-               category="Training curves", labels={"dataset": "{dataset}"}),
-    wildcard_constraints:
-        dataset=SYNTHETIC_RE,
+        report(
+            "results/report/{dataset}/nll_curve.png",
+            caption="../report/nll_curve.rst",
+            category="Training curves",
+            labels={"dataset": "{dataset}"},
+        ),
     log:
         "logs/report/{dataset}/nll_curve.log",
     benchmark:
         "logs/report/{dataset}/nll_curve.benchmark.tsv"
+    wildcard_constraints:
+        dataset=SYNTHETIC_RE,
     threads: 1
     resources:
         mem_mb=1000,

@@ -12,11 +12,6 @@ rule pretrain:
     output:
         checkpoint="results/{dataset}/{model}/pretrain.pt",
         metrics="results/{dataset}/{model}/pretrain.jsonl",
-    params:
-        settings=lambda w: stage_settings_json(w.dataset, w.model, "pretrain"),
-        oracle=oracle_arg,
-        seed=SEED,
-        device=DEVICE,
     log:
         "logs/{dataset}/{model}/pretrain.log",
     benchmark:
@@ -26,6 +21,11 @@ rule pretrain:
         mem_mb=4000,
         runtime=480,
         gpu=GPUS,
+    params:
+        settings=lambda w: stage_settings_json(w.dataset, w.model, "pretrain"),
+        oracle=oracle_arg,
+        seed=SEED,
+        device=DEVICE,
     shell:
         "leakgan pretrain --model {wildcards.model:q} --settings {params.settings:q} --train {input.train:q}"
         " --test {input.test:q} --vocab {input.vocab:q} {params.oracle} --seed {params.seed}"
@@ -44,8 +44,17 @@ rule adversarial:
     output:
         checkpoint="results/{dataset}/{model}/adversarial.pt",
         metrics="results/{dataset}/{model}/adversarial.jsonl",
+    log:
+        "logs/{dataset}/{model}/adversarial.log",
+    benchmark:
+        "logs/{dataset}/{model}/adversarial.benchmark.tsv"
     wildcard_constraints:
         model=_alternation(ADVERSARIAL_MODELS),
+    threads: 2
+    resources:
+        mem_mb=6000,
+        runtime=2880,
+        gpu=GPUS,
     params:
         settings=lambda w: stage_settings_json(w.dataset, w.model, "adversarial"),
         oracle=oracle_arg,
@@ -54,15 +63,6 @@ rule adversarial:
         checkpoint_dir=lambda w: f"checkpoints/{w.dataset}/{w.model}",
         seed=SEED,
         device=DEVICE,
-    log:
-        "logs/{dataset}/{model}/adversarial.log",
-    benchmark:
-        "logs/{dataset}/{model}/adversarial.benchmark.tsv"
-    threads: 2
-    resources:
-        mem_mb=6000,
-        runtime=2880,
-        gpu=GPUS,
     shell:
         "leakgan adversarial --model {wildcards.model:q} --settings {params.settings:q}"
         " --pretrained {input.pretrained:q} --train {input.train:q} --test {input.test:q} --vocab {input.vocab:q}"
