@@ -27,4 +27,4 @@ test: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q
 
 clean-results:
-	rm -rf results logs benchmarks_out .snakemake
+	rm -rf results logs checkpoints benchmarks/out .snakemake

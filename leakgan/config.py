@@ -202,20 +202,23 @@ def _check_dataset(name: str, ds: Mapping, config: Mapping) -> None:
         raise ConfigError(f"config key '{key}.min_len': {ds['min_len']} is above {key}.max_len ({ds['max_len']}); "
                           "no sentence could pass")
     length = ds["seq_len"] if ds["type"] == "synthetic" else ds["max_len"]
-    if "leakgan" in registry.names() and "leakgan" in models_for(config, name):
-        s = model_settings(config, name, "leakgan")
-        sizes, counts = s.get("filter_sizes"), s.get("num_filters")
-        where = f"leakgan (for {key})"
-        if (sizes is None) != (counts is None):
-            raise ConfigError(f"config key '{where}.filter_sizes': filter_sizes and num_filters must both be set "
-                              "or both be null")
-        if sizes is not None and len(sizes) != len(counts):
-            raise ConfigError(f"config key '{where}.num_filters': {len(counts)} entries but filter_sizes has "
-                              f"{len(sizes)}; give one filter count per window size")
-        if sizes is not None and max(sizes) > length:
-            raise ConfigError(f"config key '{where}.filter_sizes': a window of {max(sizes)} tokens does not fit "
-                              f"sequences of {length}; drop the windows above {length}")
-        if s.get("step_size", 1) >= length:
+    for model in models_for(config, name):
+        if model not in registry.names():
+            continue
+        s = model_settings(config, name, model)
+        where = f"{model} (for {key})"
+        if "filter_sizes" in s:
+            sizes, counts = s.get("filter_sizes"), s.get("num_filters")
+            if (sizes is None) != (counts is None):
+                raise ConfigError(f"config key '{where}.filter_sizes': filter_sizes and num_filters must both be set "
+                                  "or both be null")
+            if sizes is not None and len(sizes) != len(counts):
+                raise ConfigError(f"config key '{where}.num_filters': {len(counts)} entries but filter_sizes has "
+                                  f"{len(sizes)}; give one filter count per window size")
+            if sizes is not None and max(sizes) > length:
+                raise ConfigError(f"config key '{where}.filter_sizes': a window of {max(sizes)} tokens does not fit "
+                                  f"sequences of {length}; drop the windows above {length}")
+        if "step_size" in s and s["step_size"] >= length:
             raise ConfigError(f"config key '{where}.step_size': {s['step_size']} leaves no segment boundary in "
                               f"sequences of {length}")
 

@@ -45,17 +45,24 @@ def test_shapes_and_gradients_reach_every_layer():
         assert param.grad is not None and float(param.grad.abs().sum()) > 0, name
 
 
-def test_padding_is_embedding_row_zero_and_ids_shift_by_one():
+def test_padding_reads_embedding_row_zero_and_token_ids_row_id_plus_one():
+    # Through D itself: with only the padding row and token 3's row (row 4) non-zero, a prefix
+    # of pads scores like the empty prefix, and token 3 moves D's pooled features (token 4 does not).
     D = tiny()
     with torch.no_grad():
         D.embedding.weight.zero_()
         D.embedding.weight[0] = 1.0  # padding row
         D.embedding.weight[4] = 2.0  # token id 3
-    all_pad = torch.full((1, 8), PAD)
-    x = D.embedding(all_pad + 1)
-    assert torch.equal(x, torch.ones(1, 8, 8))
-    assert torch.equal(D.embedding(torch.tensor([[3]]) + 1), torch.full((1, 1, 8), 2.0))
-
+    pads = torch.full((1, 8), PAD)
+    zeros = torch.zeros(1, 8, dtype=torch.long)  # token id 0 -> row 1, all zero
+    with_three = pads.clone()
+    with_three[0, 0] = 3
+    with_four = pads.clone()
+    with_four[0, 0] = 4  # row 5: zero, like token 0
+    pooled_pad, pooled_three = D.pooled(pads), D.pooled(with_three)
+    assert not torch.equal(pooled_pad, pooled_three)
+    assert torch.equal(D.pooled(with_four), D.pooled(torch.where(torch.arange(8) == 0, zeros, pads)))
+    assert not torch.equal(D.pooled(zeros), pooled_pad)  # id 0 is a word, not padding
 
 def test_prefix_features_equal_a_direct_pass_on_each_padded_prefix():
     D = tiny().eval()

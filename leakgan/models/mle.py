@@ -71,6 +71,53 @@ class MLEGenerator(nn.Module):
             chunks.append(torch.stack(seq, dim=1))
         return torch.cat(chunks).cpu()
 
+    @torch.no_grad()
+    def states_along(self, tokens: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """The LSTM state (h, c) [1, B, H] after reading the start token and x_0..x_{t-1}, for t = 0..T-1."""
+        token = torch.full_like(tokens[:, 0], START_TOKEN)
+        state, states = None, []
+        for t in range(tokens.shape[1]):
+            _, state = self.lstm(self.embedding(token)[:, None, :], state)
+            states.append(state)
+            token = tokens[:, t]
+        return states
+
+    @torch.no_grad()
+    def rollouts(self, tokens: torch.Tensor, repeats: int, temperature: float, generator: torch.Generator,
+                 chunk: int = 4096) -> torch.Tensor:
+        """Per-token Monte Carlo rollouts (SeqGAN): [R, T-1, B, T], index g-1 keeps tokens[:, :g] and samples the rest.
+
+        All prefix lengths g = 1..T-1 and all repeats run as one batch that
+        grows as the position reaches each g; the prefix is never re-run (its
+        states come from one pass along `tokens`). At most `chunk` rollouts
+        are stepped at a time.
+        """
+        B, T = tokens.shape
+        R, G = repeats, T - 1
+        out = torch.empty(R, G, B, T, dtype=torch.long, device=tokens.device)
+        if G == 0:
+            return out
+        states = self.states_along(tokens)
+        group = max(1, chunk // (R * G))
+        for first in range(0, B, group):
+            rows = torch.arange(first, min(B, first + group), device=tokens.device)
+            index = rows.repeat(R)  # a prefix length's block: rows ordered (repeat, sequence)
+            active_tokens, h, c = None, None, None
+            for t in range(1, T):
+                # the rollouts that keep t tokens join, from the state after x_{t-1}
+                block_h, block_c = (x[:, index] for x in states[t])
+                block = tokens[index]
+                active_tokens = block if active_tokens is None else torch.cat([active_tokens, block])
+                h = block_h if h is None else torch.cat([h, block_h], dim=1)
+                c = block_c if c is None else torch.cat([c, block_c], dim=1)
+                token = categorical(self.out(h[0]) / temperature, generator)
+                active_tokens[:, t] = token
+                if t < T - 1:
+                    _, (h, c) = self.lstm(self.embedding(token)[:, None, :], (h, c))
+            k = len(rows)
+            out[:, :, rows] = active_tokens.view(G, R, k, T).transpose(0, 1)
+        return out
+
     def checkpoint(self, settings: dict, pad_id: int | None) -> dict:
         """Everything needed to rebuild this model (the `mle` checkpoint format)."""
         return {"model": "mle", "settings": settings, "config": asdict(self.cfg), "pad_id": pad_id,

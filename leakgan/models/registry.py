@@ -81,6 +81,16 @@ register(ModelSpec(
     schema=SCHEMA_DIR / "leakgan.schema.yaml", curve_at_model_temperature=True))
 
 
+for _name, _label in (("seqgan", "SeqGAN"), ("seqgan_rescaled", "SeqGAN (rescaled)"), ("rankgan", "RankGAN")):
+    register(ModelSpec(
+        name=_name, label=_label, model_class="leakgan.models.mle:MLEGenerator",
+        settings_class=f"leakgan.train.seqgan:{ {'seqgan': 'SeqGAN', 'seqgan_rescaled': 'SeqGANRescaled', 'rankgan': 'RankGAN'}[_name]}Settings",
+        stages=("pretrain", "adversarial"),
+        trainers={"pretrain": f"leakgan.train.seqgan:pretrain_{_name}",
+                  "adversarial": f"leakgan.train.seqgan:adversarial_{_name}"},
+        schema=SCHEMA_DIR / f"{_name}.schema.yaml"))
+
+
 def _load_plugins() -> None:
     global _PLUGINS_LOADED
     if _PLUGINS_LOADED:

@@ -1,10 +1,9 @@
-"""Training LeakGAN's discriminator D: fresh negatives, epochs of minibatch steps, a CUDA-graph step on GPUs."""
+"""Training the CNN discriminator D (LeakGAN's and SeqGAN's): fresh negatives, epochs of minibatch steps, a CUDA-graph step on GPUs."""
 from __future__ import annotations
 
 import sys
 
 import torch
-
 
 
 class DiscriminatorStep:
@@ -71,16 +70,20 @@ class DiscriminatorStep:
         return self._eager(tokens, labels)
 
 
+def train_discriminator(run, steps: int, temperature: float | None = None) -> float:
+    """`steps` × (fresh negatives, `d_epochs` epochs on real vs generated); mean D loss of the last epoch.
 
-
-def train_discriminator(run, steps: int) -> float:
-    """`steps` × (fresh negatives, `d_epochs` epochs on real vs generated); mean D loss of the last epoch."""
+    Negatives are drawn at α = `temperature` (default: the run's `settings.temperature`, LeakGAN's
+    evaluation α, as the authors do). `run` offers settings, model (with .sample and .discriminator),
+    train, device, dis_opt, d_step, sample_rng and shuffle_rng.
+    """
     s, model, D = run.settings, run.model, run.model.discriminator
+    temperature = s.temperature if temperature is None else temperature
     loss_sum, loss_count = 0.0, 0
     if steps and run.d_step is None:
         run.d_step = DiscriminatorStep(run)
     for _ in range(steps):
-        negatives = model.sample(s.num_negatives, s.temperature, run.sample_rng, s.gen_batch).to(run.device)
+        negatives = model.sample(s.num_negatives, temperature, run.sample_rng, s.gen_batch).to(run.device)
         # Balanced classes like the authors' 10,000 real vs 10,000 generated: a fresh
         # subset of the real data when it holds more sequences than num_negatives.
         positives = run.train
