@@ -1,6 +1,7 @@
 """Time Eq. 11 reward rescaling: Python loop (the authors' approach) vs numpy, Numba twin, torch, CUDA.
 
 Run: python benchmarks/rescale_speed.py [--repeats 31]
+     python benchmarks/rescale_speed.py --smoke     # two sizes, 3 repeats: every implementation in seconds
 Prints the median time per call (ms) of each implementation and its speed-up
 over the Python loop. Numba compile time is excluded by a warm-up call. The
 CUDA section runs only where torch sees a GPU.
@@ -21,6 +22,8 @@ from leakgan.kernels.rescale import PARALLEL_MIN_ELEMENTS, rescale_reference, re
 DELTA = 16.0
 BATCHES = (64, 256, 1024, 4096)
 SEGMENTS = (5, 10)
+# --smoke: every implementation (and the CUDA table where there is a GPU) on two small shapes.
+SMOKE_BATCHES, SMOKE_SEGMENTS, SMOKE_REPEATS = (64, 256), (5,), 3
 
 
 def python_loop(rewards: np.ndarray, delta: float) -> np.ndarray:
@@ -79,7 +82,8 @@ def median_ms(call, repeats: int, sync=lambda: None) -> float:
     return 1000 * statistics.median(samples)
 
 
-def cpu_table(repeats: int) -> None:
+def cpu_table(repeats: int, batches=BATCHES, segment_counts=SEGMENTS) -> None:
+    """Time every CPU implementation on each shape, after checking it against the Python loop."""
     rng = np.random.default_rng(0)
     names = ("python loop", "numpy ref", "twin 1 thread", f"twin {numba.get_num_threads()} threads",
              "rescale_rewards", "torch cpu")
@@ -87,8 +91,8 @@ def cpu_table(repeats: int) -> None:
     print("rescale_rewards = input checks + twin, one thread below "
           f"{PARALLEL_MIN_ELEMENTS} elements; torch = sort + searchsorted, ties averaged")
     print(f"{'B':>5} {'S':>3} " + " ".join(f"{name:>19}" for name in names))
-    for batch in BATCHES:
-        for segments in SEGMENTS:
+    for batch in batches:
+        for segments in segment_counts:
             # Rounded so the columns contain ties, as discriminator outputs often do.
             rewards = np.round(rng.random((batch, segments)), 3)
             tensor = torch.from_numpy(rewards)
@@ -110,7 +114,8 @@ def cpu_table(repeats: int) -> None:
             print(f"{batch:>5} {segments:>3} " + " ".join(f"{cell:>19}" for cell in cells))
 
 
-def cuda_table(repeats: int) -> None:
+def cuda_table(repeats: int, batches=BATCHES, segment_counts=SEGMENTS) -> None:
+    """Time torch and the Numba CUDA kernel on each shape where torch sees a GPU."""
     if not torch.cuda.is_available():
         print("\nCUDA: skipped (torch sees no GPU)")
         return
@@ -118,8 +123,8 @@ def cuda_table(repeats: int) -> None:
     print(f"\nCUDA ({torch.cuda.get_device_name(device)}), float32; ms per call (speed-up over torch)")
     print(f"{'B':>5} {'S':>3} {'torch cuda':>12} {'numba kernel':>20}")
     generator = torch.Generator(device=device).manual_seed(0)
-    for batch in BATCHES:
-        for segments in SEGMENTS:
+    for batch in batches:
+        for segments in segment_counts:
             rewards = torch.rand(batch, segments, device=device, generator=generator)
             torch.testing.assert_close(rescale_rewards(rewards, DELTA), torch_rescale(rewards, DELTA))
             base = median_ms(lambda: torch_rescale(rewards, DELTA), repeats, torch.cuda.synchronize)
@@ -128,13 +133,21 @@ def cuda_table(repeats: int) -> None:
 
 
 def main() -> None:
+    """Print the CPU table (unless --cuda-only) and the CUDA one."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=31, help="timed repeats per cell (median reported)")
     parser.add_argument("--cuda-only", action="store_true", help="only the CUDA table")
+    parser.add_argument("--smoke", action="store_true",
+                        help=f"batches {SMOKE_BATCHES}, segments {SMOKE_SEGMENTS}, {SMOKE_REPEATS} repeats "
+                             "(unless --repeats is given), to check that everything runs")
     args = parser.parse_args()
+    shapes = (SMOKE_BATCHES, SMOKE_SEGMENTS) if args.smoke else (BATCHES, SEGMENTS)
+    if args.smoke:
+        parser.set_defaults(repeats=SMOKE_REPEATS)
+        args = parser.parse_args()
     if not args.cuda_only:
-        cpu_table(args.repeats)
-    cuda_table(args.repeats)
+        cpu_table(args.repeats, *shapes)
+    cuda_table(args.repeats, *shapes)
 
 
 if __name__ == "__main__":

@@ -3,10 +3,12 @@
 Run (from the repository root; about 45-60 min on 2 busy CPU cores, one torch thread):
     python benchmarks/synthetic_quality.py > benchmarks/out/synthetic_quality.txt 2>&1
     python benchmarks/synthetic_quality.py --calibrate      # time each unit of work (a minute or two)
+    python benchmarks/synthetic_quality.py --smoke          # every step at tiny sizes (seconds; numbers mean nothing)
 
 Needs the standard oracle (SeqGAN / LeakGAN / Texygen `target_params.pkl`) at
 ../shared/data/oracle/target_params.pkl relative to the repository root (or
---oracle PATH). The data are drawn as the pipeline's oracle stage draws them
+--oracle PATH; --smoke uses a seeded N(0, 1) oracle of the same shape when
+it is absent). The data are drawn as the pipeline's oracle stage draws them
 (10,000 train + 10,000 test sequences of 20 tokens, vocab 5,000, the
 "oracle-train" / "oracle-test" streams of the seed). Training goes through the
 library (leakgan.train.mle.train_mle; leakgan.train.leakgan pretrain /
@@ -33,15 +35,17 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from leakgan.config import base_block  # noqa: E402
 from leakgan.data.synthetic import build_oracle  # noqa: E402
 from leakgan.errors import UserError  # noqa: E402
 from leakgan.seeding import stage_seed, torch_generator  # noqa: E402
-from leakgan.train.leakgan import (GEN_BATCH, LeakGANRun, LeakGANSettings, adversarial, adversarial_step,  # noqa: E402
-                                   build_model, mle_epoch, pretrain, train_discriminator)
+from leakgan.train.discriminator import train_discriminator  # noqa: E402
+from leakgan.train.leakgan import (LeakGANRun, LeakGANSettings, adversarial, adversarial_step,  # noqa: E402
+                                   build_model, mle_epoch, pretrain)
 from leakgan.train.mle import train_mle  # noqa: E402
 
 DEFAULT_ORACLE = ROOT.parent / "shared" / "data" / "oracle" / "target_params.pkl"
-SEQ_LEN, VOCAB, NUM_TRAIN, NUM_TEST = 20, 5000, 10000, 10000
+SEQ_LEN, VOCAB = 20, 5000
 ALPHA_MLE, ALPHA_LEAKGAN = 1.0, 0.6667  # default evaluation temperatures (LeakGAN: logits × 1.5, as the authors)
 PAPER = {"MLE": 9.038, "LeakGAN": 7.038, "Real": 5.750}  # Table 1, length 20 (10,000 samples, full schedule)
 
@@ -49,19 +53,30 @@ PAPER = {"MLE": 9.038, "LeakGAN": 7.038, "Real": 5.750}  # Table 1, length 20 (1
 REDUCED_FILTER_SIZES = [1, 2, 3, 4, 5, 10, 15, 20]
 REDUCED_NUM_FILTERS = [50, 50, 50, 50, 50, 50, 50, 50]
 
+# --smoke: every step of the run at sizes that take seconds (explicit options still win).
+SMOKE = dict(num_train=200, num_test=100, eval_samples=100, dis_emb_dim=16, num_filters_each=4, pretrain_rounds=1,
+             pretrain_d_steps=1, pretrain_g_epochs=1, d_epochs=1, num_negatives=100, adversarial_epochs=1,
+             rollout_num=2, mle_every=1)
+
 
 def log(msg: str = "") -> None:
+    """Print one line now (the run is long; progress must show up in a redirected file)."""
     print(msg, flush=True)
 
 
 def parse_args():
+    """The command line; --smoke replaces the defaults of the sizes by SMOKE's."""
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--oracle", default=str(DEFAULT_ORACLE), help="standard oracle pickle (target_params.pkl)")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1: shared machine)")
+    p.add_argument("--num-train", type=int, default=10000, help="oracle sequences to train on")
+    p.add_argument("--num-test", type=int, default=10000, help="oracle sequences for NLL-test")
     p.add_argument("--eval-samples", type=int, default=5000, help="samples per row for oracle NLL")
     p.add_argument("--table7-d", action="store_true", help="use Table 7's full discriminator (slow on CPU)")
     p.add_argument("--dis-emb-dim", type=int, default=64)
+    p.add_argument("--num-filters-each", type=int, default=REDUCED_NUM_FILTERS[0],
+                   help="filters per window of the reduced D")
     p.add_argument("--pretrain-rounds", type=int, default=3)
     p.add_argument("--pretrain-d-steps", type=int, default=2)
     p.add_argument("--pretrain-g-epochs", type=int, default=3)
@@ -74,45 +89,66 @@ def parse_args():
     p.add_argument("--mle-epochs", type=int, default=None,
                    help="MLE baseline epochs (default: LeakGAN's generator MLE epochs in pretraining + adversarial)")
     p.add_argument("--calibrate", action="store_true", help="time one unit of each kind of work and exit")
-    return p.parse_args()
+    p.add_argument("--smoke", action="store_true",
+                   help="tiny sizes and schedule, to check that every step runs (the numbers mean nothing)")
+    a = p.parse_args()
+    if a.smoke:
+        p.set_defaults(**SMOKE)
+        a = p.parse_args()
+    return a
 
 
 def leakgan_settings(a) -> LeakGANSettings:
-    s = LeakGANSettings(
+    """config.yaml's `leakgan` block with this run's D and schedule."""
+    s = LeakGANSettings.defaults(
         dis_emb_dim=a.dis_emb_dim,
         filter_sizes=None if a.table7_d else REDUCED_FILTER_SIZES,
-        num_filters=None if a.table7_d else REDUCED_NUM_FILTERS,
+        num_filters=None if a.table7_d else [a.num_filters_each] * len(REDUCED_FILTER_SIZES),
         pretrain_rounds=a.pretrain_rounds, pretrain_d_steps=a.pretrain_d_steps,
         pretrain_g_epochs=a.pretrain_g_epochs, d_epochs=a.d_epochs, num_negatives=a.num_negatives,
         adversarial_epochs=a.adversarial_epochs, d_steps=a.d_steps, rollout_num=a.rollout_num,
         mle_every=a.mle_every, checkpoint_every=10 ** 9,
         # The library's in-training evaluation: only at the last epoch of each stage, on few samples
         # (its numbers are not the table's; the table's come from `score` below).
-        eval_every=10 ** 9, eval_samples=500,
+        eval_every=10 ** 9, eval_samples=min(500, a.eval_samples),
     )
     return s
 
 
 def mle_settings(epochs: int) -> dict:
-    # The pipeline's `mle` block (config.yaml), only `epochs` reduced; no curve (eval at the last epoch only).
-    return {"emb_dim": 32, "hidden_dim": 32, "batch_size": 64, "lr": 0.01, "epochs": epochs,
-            "eval_every": 10 ** 9, "curve_samples": 500, "grad_clip": 5.0, "temperature": ALPHA_MLE}
+    """The pipeline's `mle` block (config.yaml), `epochs` reduced; no curve (evaluated at the last epoch only)."""
+    return {**base_block("mle"), "epochs": epochs, "eval_every": 10 ** 9, "curve_samples": 500,
+            "temperature": ALPHA_MLE}
+
+
+def shown(path: Path) -> str:
+    """`path` as the README names it: relative to the repository's parent folder, else its file name."""
+    try:
+        return str(Path("..") / path.resolve().relative_to(ROOT.parent))
+    except ValueError:
+        return path.name
 
 
 def load_data(a):
+    """The oracle, what it is, and its train and test draws, as the pipeline's oracle stage makes them."""
     path = Path(a.oracle)
-    if not path.exists():
-        sys.exit(f"synthetic_quality: the standard oracle is missing: {path}\n"
-                 "Put the SeqGAN/LeakGAN/Texygen target_params.pkl there, or pass --oracle PATH.")
     dataset = {"oracle_params": str(path), "vocab_size": VOCAB, "seq_len": SEQ_LEN}
+    what = "standard oracle"
+    if not path.exists():
+        if not a.smoke:
+            sys.exit(f"synthetic_quality: the standard oracle is missing: {shown(path)}\n"
+                     "Put the SeqGAN/LeakGAN/Texygen target_params.pkl there, or pass --oracle PATH.")
+        log(f"smoke: skipped the standard oracle ({shown(path)} is absent); "
+            "using a seeded N(0, 1) oracle of the same shape instead")
+        dataset["oracle_params"], what = None, "seeded N(0, 1) oracle"
     torch.manual_seed(stage_seed(a.seed, "oracle-global"))
     try:
-        oracle = build_oracle(dataset, {}, a.seed)
+        oracle = build_oracle(dataset, base_block("oracle"), a.seed)
     except UserError as exc:
         sys.exit(f"synthetic_quality: {exc}")
-    train = oracle.sample(NUM_TRAIN, SEQ_LEN, torch_generator(a.seed, "oracle-train"))
-    test = oracle.sample(NUM_TEST, SEQ_LEN, torch_generator(a.seed, "oracle-test"))
-    return oracle, train, test
+    train = oracle.sample(a.num_train, SEQ_LEN, torch_generator(a.seed, "oracle-train"))
+    test = oracle.sample(a.num_test, SEQ_LEN, torch_generator(a.seed, "oracle-test"))
+    return oracle, what, train, test
 
 
 def score(name, model, alpha, oracle, test, a, rows, note="", nll_test=None):
@@ -126,9 +162,9 @@ def score(name, model, alpha, oracle, test, a, rows, note="", nll_test=None):
             samples = oracle.sample(a.eval_samples, SEQ_LEN, torch_generator(a.seed, "bench-eval"))
             nll_test = oracle.nll(test)
         else:
-            samples = model.sample(a.eval_samples, alpha, torch_generator(a.seed, "bench-eval"), GEN_BATCH)
+            samples = model.sample(a.eval_samples, alpha, torch_generator(a.seed, "bench-eval"), a.gen_batch)
             if nll_test is None:
-                nll_test = model.nll(test, GEN_BATCH)
+                nll_test = model.nll(test, a.gen_batch)
     row = {"name": name, "alpha": alpha, "oracle_nll": oracle.nll(samples), "nll_test": nll_test, "note": note}
     rows.append(row)
     log(f"  scored {name:<28} α={'-' if alpha is None else f'{alpha:.4f}'}  oracle NLL {row['oracle_nll']:.3f}  "
@@ -136,6 +172,7 @@ def score(name, model, alpha, oracle, test, a, rows, note="", nll_test=None):
 
 
 def calibrate(a, oracle, train, test):
+    """Time one unit of each kind of work the full run repeats."""
     s = leakgan_settings(a)
     log("calibration (one unit of each; seconds):")
     t = time.time()
@@ -143,38 +180,41 @@ def calibrate(a, oracle, train, test):
     log(f"  MLE baseline epoch (incl. NLL-test)         {time.time() - t:7.1f}")
     model = build_model(s, VOCAB, SEQ_LEN, a.seed)
     run = LeakGANRun(model, s, train, test, a.seed, oracle)
+    unit = min(1000, a.num_train)
     t = time.time()
-    model.sample(1000, s.temperature, torch_generator(a.seed, "cal"), GEN_BATCH)
-    log(f"  LeakGAN sample 1,000                        {time.time() - t:7.1f}")
+    model.sample(unit, s.temperature, torch_generator(a.seed, "cal"), s.gen_batch)
+    log(f"  {f'LeakGAN sample {unit:,}':<42}  {time.time() - t:7.1f}")
     t = time.time()
-    s_one = dataclasses.replace(s, d_epochs=1, num_negatives=1000)
+    s_one = dataclasses.replace(s, d_epochs=1, num_negatives=unit)
     run.settings = s_one
     train_discriminator(run, 1)
-    log(f"  D step: 1,000 negatives, 1 epoch on 2,000   {time.time() - t:7.1f}")
+    log(f"  {f'D step: {unit:,} negatives, 1 epoch on {2 * unit:,}':<42}  {time.time() - t:7.1f}")
     run.settings = s
     t = time.time()
     mle_epoch(run)
-    log(f"  LeakGAN G MLE epoch (10,000)                {time.time() - t:7.1f}")
+    log(f"  {f'LeakGAN G MLE epoch ({a.num_train:,})':<42}  {time.time() - t:7.1f}")
     t = time.time()
     model.train()
     for _ in range(3):
         adversarial_step(run)
     log(f"  LeakGAN adversarial G step (x1)             {(time.time() - t) / 3:7.1f}")
     t = time.time()
-    model.nll(test, GEN_BATCH)
-    log(f"  LeakGAN NLL-test (10,000)                   {time.time() - t:7.1f}")
+    model.nll(test, s.gen_batch)
+    log(f"  {f'LeakGAN NLL-test ({a.num_test:,})':<42}  {time.time() - t:7.1f}")
     t = time.time()
-    oracle.nll(test[:5000])
-    log(f"  oracle NLL (5,000)                          {time.time() - t:7.1f}")
+    oracle.nll(test[:a.eval_samples])
+    log(f"  {f'oracle NLL ({len(test[:a.eval_samples]):,})':<42}  {time.time() - t:7.1f}")
 
 
 def main():
+    """Train and score every row, then print the table."""
     a = parse_args()
     torch.set_num_threads(a.threads)
+    a.gen_batch = base_block("leakgan")["gen_batch"]
     start = time.time()
-    oracle, train, test = load_data(a)
-    log(f"data: standard oracle {a.oracle}; {NUM_TRAIN} train + {NUM_TEST} test sequences, length {SEQ_LEN}, "
-        f"vocab {VOCAB} (drawn in {time.time() - start:.0f} s)")
+    oracle, what, train, test = load_data(a)
+    log(f"data: {what}{f' {shown(Path(a.oracle))}' if what == 'standard oracle' else ''}; {a.num_train} train + "
+        f"{a.num_test} test sequences, length {SEQ_LEN}, vocab {VOCAB} (drawn in {time.time() - start:.0f} s)")
     if a.calibrate:
         calibrate(a, oracle, train, test)
         return
@@ -183,16 +223,19 @@ def main():
     adv_mle_epochs = s.adversarial_epochs // s.mle_every
     mle_epochs = a.mle_epochs if a.mle_epochs is not None else pre_g_epochs + adv_mle_epochs
     dis = ("Table 7 (windows 1..10,15,20; 1,720 filters)" if a.table7_d else
-           f"REDUCED vs Table 7: windows {REDUCED_FILTER_SIZES}, filters {REDUCED_NUM_FILTERS} "
-           f"({sum(REDUCED_NUM_FILTERS)} features; Table 7 has 12 windows, 1,720)")
+           f"REDUCED vs Table 7: windows {s.filter_sizes}, filters {s.num_filters} "
+           f"({sum(s.num_filters)} features; Table 7 has 12 windows, 1,720)")
+    m = mle_settings(mle_epochs)
 
     log("=" * 100)
-    log("synthetic-20, standard oracle — MLE vs LeakGAN (reduced schedule; NOT the paper's full schedule)")
+    log(f"synthetic-20, {what} — MLE vs LeakGAN (reduced schedule; NOT the paper's full schedule)"
+        + ("  [SMOKE: tiny sizes, the numbers mean nothing]" if a.smoke else ""))
     log(f"seed {a.seed} (every stage's stream derived from it); torch threads {torch.get_num_threads()}; device cpu")
     log(f"oracle NLL on {a.eval_samples:,} samples per row (paper: 10,000), same stream 'bench-eval' for every row; "
-        f"NLL-test on all {NUM_TEST:,} test sequences")
-    log(f"MLE baseline: emb 32, hidden 32, batch 64, Adam lr 0.01, clip 5.0; {mle_epochs} epochs "
-        f"(config.yaml: 80); sampled at α = {ALPHA_MLE}")
+        f"NLL-test on all {a.num_test:,} test sequences")
+    log(f"MLE baseline: emb {m['emb_dim']}, hidden {m['hidden_dim']}, batch {m['batch_size']}, Adam lr {m['lr']}, "
+        f"clip {m['grad_clip']}; {mle_epochs} epochs (config.yaml: {base_block('mle')['epochs']}); "
+        f"sampled at α = {ALPHA_MLE}")
     log(f"LeakGAN G: emb {s.emb_dim}, hidden {s.hidden_dim}, goal k {s.goal_size}, c {s.step_size}, batch {s.batch_size}, "
         f"Adam lr {s.lr}, clip {s.grad_clip}; train α {s.train_temperature}, negatives/eval α {s.temperature}")
     log(f"LeakGAN D: emb {s.dis_emb_dim}, {dis}; dropout {s.dropout}, L2 {s.l2_reg}, batch {s.dis_batch_size}, "
@@ -213,7 +256,7 @@ def main():
 
     log(f"\n[2/4] MLE baseline: {mle_epochs} epochs")
     t = time.time()
-    mle_model, _ = train_mle(train, test, VOCAB, mle_settings(mle_epochs), a.seed, torch.device("cpu"))
+    mle_model, _ = train_mle(train, test, VOCAB, m, a.seed, torch.device("cpu"))
     log(f"  trained in {time.time() - t:.0f} s")
     score("MLE", mle_model, ALPHA_MLE, oracle, test, a, rows, "default")
     score("MLE", mle_model, ALPHA_LEAKGAN, oracle, test, a, rows, "matched", rows[-1]["nll_test"])
@@ -237,6 +280,7 @@ def main():
     run.dis_opt.load_state_dict(dis_opt_state)
 
     def progress(epoch, metrics):
+        """A line every 10 epochs and after the last."""
         if epoch % 10 == 0 or epoch == s.adversarial_epochs:
             m = metrics[-1]
             log(f"  epoch {epoch:4d}  mean reward {m['mean_reward']:.3f}  D loss {m['d_loss']:.3f}  "
@@ -250,8 +294,8 @@ def main():
 
     # ------------------------------------------------------------------ table
     log("\n" + "=" * 100)
-    log(f"RESULTS  synthetic-20, standard oracle, seed {a.seed}; oracle NLL on {a.eval_samples:,} samples/row; "
-        f"NLL-test on {NUM_TEST:,} test sequences")
+    log(f"RESULTS  synthetic-20, {what}, seed {a.seed}; oracle NLL on {a.eval_samples:,} samples/row; "
+        f"NLL-test on {a.num_test:,} test sequences")
     log(f"{'model':<28}{'α':>8}{'setting':>10}{'oracle NLL':>13}{'NLL-test':>11}{'paper (T1)':>12}")
     log("-" * 82)
     for r in rows:
