@@ -19,6 +19,7 @@ import copy
 import dataclasses
 import functools
 import math
+import re
 from pathlib import Path
 from typing import Any, ClassVar, Mapping
 
@@ -110,9 +111,6 @@ def _check(instance: Any, schema: dict, prefix: tuple) -> None:
         raise ConfigError(
             f"config key '{_key(path + (extra[0],))}' is not known; known keys there: {', '.join(allowed)}"
         )
-    if err.validator == "propertyNames":
-        raise ConfigError(f"config key '{_key(path)}': name {err.instance!r} is not allowed: "
-                          "use letters, digits, '.', '_' and '-' only, starting with a letter or digit")
     if err.validator == "required":
         raise ConfigError(f"config key '{_key(path)}': {err.message}")
     if err.validator == "type" and isinstance(err.instance, float):
@@ -168,6 +166,10 @@ def validate(config: Mapping, schema_dir: Path = SCHEMA_DIR) -> None:
     bad = _non_finite(config)
     if bad is not None:
         raise ConfigError(f"config key '{_key(bad)}': {_get(config, bad)} is not a finite number")
+    for name in config.get("datasets") or {}:
+        if not isinstance(name, str) or not re.fullmatch(DATASET_NAME, name):
+            raise ConfigError(f"config key 'datasets': name {name!r} is not allowed: use letters, digits, '.', '_' "
+                              "and '-' only, starting with a letter or digit (it becomes a folder name)")
     top = load_schema("config.schema.yaml", schema_dir)
     _models_enum(top)
     _check(config, top, ())

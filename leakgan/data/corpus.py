@@ -20,7 +20,7 @@ import numpy as np
 from tqdm import tqdm
 
 from leakgan.data.parallel import fixed_mmap_threshold, map_blocks
-from leakgan.data.readers import BATCH, ReadCounts, decode_block, normalise, read_blocks
+from leakgan.data.readers import BATCH, BadLines, ReadCounts, check_bad_lines, decode_block, normalise, read_blocks
 from leakgan.data.settings import CorpusSettings
 from leakgan.data.tokenize import _MARK, END, Tokenizer, poem_shape_ok
 from leakgan.errors import UserError
@@ -33,6 +33,14 @@ STAGE_TAG = 0x636F7270
 
 def _progress(desc: str, progress: bool):
     return tqdm(desc=desc, unit=" lines", file=sys.stderr, disable=not progress, mininterval=1.0)
+
+
+def _numbered(blocks, counts: ReadCounts):
+    """(lines before the block, block) for each block, so a worker can number the lines it finds bad."""
+    before = 0
+    for block in blocks:
+        start, before = before, counts.lines  # the reader has counted the block's lines before yielding it
+        yield start, block
 
 
 # Per-process state of the block functions: set once per pass (in each worker
@@ -51,20 +59,22 @@ def _init_state(settings: CorpusSettings, vocab: dict[str, int] | None) -> None:
         _STATE["lookup"] = lookup
 
 
-def _count_block(block: bytes | str) -> collections.Counter:
-    text, _ = decode_block(block)
+def _count_block(item: tuple[int, bytes | str]) -> tuple[collections.Counter, BadLines]:
+    text, bad = decode_block(item[1], item[0])
     if text is None:
-        return collections.Counter()
-    return collections.Counter(_STATE["tokenizer"].block_tokens(normalise(text, _STATE["settings"].lowercase)))
+        return collections.Counter(), bad
+    return collections.Counter(_STATE["tokenizer"].block_tokens(normalise(text, _STATE["settings"].lowercase))), bad
 
 
-def _filter_block(block: bytes | str) -> tuple[np.ndarray, np.ndarray, dict]:
-    """The sentences of a block that pass every filter (-1-padded id rows, lengths) and the rejection counts."""
+def _filter_block(item: tuple[int, bytes | str]) -> tuple[np.ndarray, np.ndarray, dict, BadLines]:
+    """The sentences of a block that pass every filter (-1-padded id rows, lengths), the rejection counts
+    and the lines that are not UTF-8."""
     settings, tokenizer, lookup = _STATE["settings"], _STATE["tokenizer"], _STATE["lookup"]
     max_len = settings.max_len
-    text, invalid = decode_block(block)
+    text, bad = decode_block(item[1], item[0])
+    invalid = bad.count
     if text is None:
-        return np.zeros((0, max_len), dtype=np.int32), np.zeros(0, dtype=np.int32), {"invalid_utf8": invalid}
+        return np.zeros((0, max_len), dtype=np.int32), np.zeros(0, dtype=np.int32), {"invalid_utf8": invalid}, bad
     flat = tokenizer.flat_tokens(normalise(text, settings.lowercase))
     ids = np.fromiter(map(lookup.get, flat, itertools.repeat(-1)), dtype=np.int64, count=len(flat))
     ends = np.flatnonzero(ids == -2)
@@ -88,28 +98,34 @@ def _filter_block(block: bytes | str) -> tuple[np.ndarray, np.ndarray, dict]:
     # Position p of line j is flat token starts[j] + p.
     pos = np.minimum(starts[kept, None] + width[None, :], max(len(ids) - 1, 0))
     rows = np.where(width[None, :] < lengths[kept, None], ids[pos] if len(ids) else -1, -1).astype(np.int32)
-    return rows, lengths[kept].astype(np.int32), rejected
+    return rows, lengths[kept].astype(np.int32), rejected, bad
 
 
 
 def count_words(path, settings: CorpusSettings, progress: bool, workers: int = 1) -> collections.Counter:
-    """Pass 1: how often each token occurs in a corpus file."""
-    counts, words = ReadCounts(), collections.Counter()
-    blocks = read_blocks(path, settings, counts)
+    """Pass 1: how often each token occurs in a corpus file.
+
+    Stops (see `check_bad_lines`) when more than `max_bad_lines` of its lines are not UTF-8, else warns.
+    """
+    counts, words, bad = ReadCounts(), collections.Counter(), BadLines()
+    blocks = _numbered(read_blocks(path, settings, counts), counts)
     with _progress(f"count {Path(path).name}", progress) as bar:
         if workers <= 1:
             # Counting the tokens straight in (C code) beats merging a Counter per block (a Python loop).
             _init_state(settings, None)
             tokenizer = _STATE["tokenizer"]
-            for block in blocks:
-                text, _ = decode_block(block)
+            for start, block in blocks:
+                text, block_bad = decode_block(block, start)
+                bad.add(block_bad)
                 if text is not None:
                     words.update(tokenizer.block_tokens(normalise(text, settings.lowercase)))
                 bar.update(counts.lines - bar.n)
-            return words
-        for block_words in map_blocks(_count_block, blocks, workers, _init_state, (settings, None)):
-            words.update(block_words)
-            bar.update(counts.lines - bar.n)
+        else:
+            for block_words, block_bad in map_blocks(_count_block, blocks, workers, _init_state, (settings, None)):
+                words.update(block_words)
+                bad.add(block_bad)
+                bar.update(counts.lines - bar.n)
+    check_bad_lines(path, settings, counts.lines, bad)
     return words
 
 
@@ -147,14 +163,16 @@ class Reservoir:
 def filter_and_sample(path, settings: CorpusSettings, vocab: dict[str, int], k: int, rng: np.random.Generator,
                       progress: bool, member: str | None = None, workers: int = 1) -> tuple[Reservoir, dict, np.ndarray]:
     """Pass 2: drop rare-word, wrong-length and wrong-shape sentences; sample k of the rest."""
-    counts, rejected = ReadCounts(), collections.Counter()
+    counts, rejected, bad = ReadCounts(), collections.Counter(), BadLines()
     reservoir = Reservoir(k, settings.max_len, rng)
     word_counts = np.zeros(len(vocab), dtype=np.int64)
     histogram = np.zeros(settings.max_len + 1, dtype=np.int64)
-    blocks = read_blocks(path, settings, counts, member)
+    blocks = _numbered(read_blocks(path, settings, counts, member), counts)
     with _progress(f"filter {Path(path).name}", progress) as bar:
-        for rows, lengths, block_rejected in map_blocks(_filter_block, blocks, workers, _init_state, (settings, vocab)):
+        for rows, lengths, block_rejected, block_bad in map_blocks(_filter_block, blocks, workers, _init_state,
+                                                                   (settings, vocab)):
             rejected.update(block_rejected)
+            bad.add(block_bad)
             if len(rows):
                 word_counts += np.bincount(rows[rows >= 0], minlength=len(vocab))
                 histogram += np.bincount(lengths, minlength=settings.max_len + 1)
@@ -165,6 +183,9 @@ def filter_and_sample(path, settings: CorpusSettings, vocab: dict[str, int], k: 
     stats = {
         "lines_read": counts.lines,
         "invalid_utf8": invalid,
+        # the first line that is not UTF-8 (1-based) and a guess at its encoding; null when every line is
+        "first_invalid_utf8_line": bad.first,
+        "invalid_utf8_encoding_guess": bad.guess,
         "rejected": {key: rejected[key] for key in ("empty", "rare_word", "too_short", "too_long", "poem_shape")},
         "sentences": {"nonempty": counts.lines - invalid - rejected["empty"],
                       "after_min_freq": after_freq,
@@ -190,6 +211,14 @@ def _lines(rows: np.ndarray, lengths: np.ndarray, tokens: list[str], pad_id: int
     return "".join(id_parts), "".join(word_parts)
 
 
+def dropped_by_filter(stats: dict, rare: str = "had a word under min_freq") -> str:
+    """How many lines each filter dropped, in words (for the message when too few sentences are left)."""
+    r = stats["rejected"]
+    return (f"of {stats['lines_read']} lines {r['empty']} were empty, {r['rare_word']} {rare}, "
+            f"{r['too_short']} were too short, {r['too_long']} too long, {r['poem_shape']} of the wrong poem shape, "
+            f"{stats['invalid_utf8']} not UTF-8; {stats['sentences']['after_filters']} passed")
+
+
 def prepare(settings: CorpusSettings, source: str | Path, out_dir: str | Path, seed: int,
             test_source: str | Path | None = None, progress: bool = True, workers: int = 1) -> dict:
     """Run the corpus stage; write vocab.json, train/test (.txt and .words.txt) and stats.json; return the stats."""
@@ -204,11 +233,12 @@ def prepare(settings: CorpusSettings, source: str | Path, out_dir: str | Path, s
     thresholds = (f"min_freq={settings.min_freq}, min_len={settings.min_len}, max_len={settings.max_len}"
                   + (f", poem_shape={list(settings.poem_shape)}" if settings.poem_shape else ""))
     if reservoir.seen == 0:
-        raise UserError(f"{source}: no sentence is left after filtering ({thresholds}); "
+        raise UserError(f"{source}: no sentence is left after filtering ({thresholds}): {dropped_by_filter(stats)}; "
                         f"lower {settings.key('min_freq')} or widen min_len/max_len")
     if reservoir.seen < k:
-        raise UserError(f"{source}: only {reservoir.seen} sentences are left after filtering ({thresholds}), "
-                        f"fewer than the {k} asked for; lower {settings.key('num_train')} / num_test")
+        raise UserError(f"{source}: only {reservoir.seen} sentences are left after filtering ({thresholds}): "
+                        f"{dropped_by_filter(stats)}; fewer than the {k} asked for: "
+                        f"lower {settings.key('num_train')} / num_test or loosen the filters")
 
     # The final vocabulary: words of the surviving sentences; the pad token takes id 0.
     pad_id = 0
@@ -229,9 +259,13 @@ def prepare(settings: CorpusSettings, source: str | Path, out_dir: str | Path, s
         final_vocab = {w: i for i, w in enumerate(tokens) if i != pad_id}
         test_res, test_stats, _ = filter_and_sample(test_source, settings, final_vocab, settings.num_test, rng,
                                                     progress, member=settings.test_member, workers=workers)
+        check_bad_lines(test_source, settings, test_stats["lines_read"],
+                        BadLines(test_stats["invalid_utf8"], test_stats["first_invalid_utf8_line"],
+                                 test_stats["invalid_utf8_encoding_guess"]))
         if test_res.seen < settings.num_test:
             raise UserError(f"{test_source}: only {test_res.seen} test sentences are left after filtering with the "
-                            f"training vocabulary ({thresholds}), fewer than {settings.num_test}; lower {settings.key('num_test')}")
+                            f"training vocabulary ({thresholds}): {dropped_by_filter(test_stats, 'had a word outside the training vocabulary')}; "
+                            f"fewer than {settings.num_test}: lower {settings.key('num_test')}")
         test_rows, test_len = test_res.sample()
         tperm = rng.permutation(len(test_rows))
         test_rows, test_len = test_rows[tperm], test_len[tperm]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import http.client
 import os
+import socket
 import sys
 import urllib.error
 import urllib.request
@@ -72,16 +73,48 @@ def _fetch(url: str, part: Path, timeout: float, progress: bool) -> bool:
         return total is None or got >= total
 
 
+def _reason(url: str, exc: BaseException | None) -> str:
+    """Why a try failed, in words ('host x not found' rather than '<urlopen error [Errno -2] ...>')."""
+    if exc is None:
+        return "the server closed the connection early"
+    reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    if isinstance(reason, socket.gaierror):
+        return f"host '{urlparse(url).hostname}' not found ({reason.strerror})"
+    if isinstance(reason, (TimeoutError, socket.timeout)):
+        return "timed out"
+    if isinstance(reason, OSError) and reason.strerror:
+        return reason.strerror + (f": {reason.filename}" if reason.filename else "")
+    return f"{type(reason).__name__}: {reason}" if str(reason) else type(reason).__name__
+
+
 def download(url: str, out: str | os.PathLike, sha256: str | None = None, retries: int = 3,
              timeout: float = 60.0, progress: bool = True) -> Path:
     """Download `url` to `out` (resuming `out.part`), verify `sha256` if given, rename atomically."""
     out = Path(out)
     part = out.with_name(out.name + ".part")
-    out.parent.mkdir(parents=True, exist_ok=True)
     if urlparse(url).scheme not in ("http", "https", "file"):
         raise UserError(f"{url}: not an http, https or file URL; set the dataset's `source` to a URL or a local path")
+    if retries < 0 or not timeout > 0:
+        raise UserError(f"{url}: --retries must be 0 or more and --timeout above 0 (got {retries} and {timeout})")
+    made = [d for d in (out.parent, *out.parent.parents) if not d.exists()]  # deepest first
+    out.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return _download(url, out, part, sha256, retries, timeout, progress)
+    except BaseException:
+        if not part.exists():  # nothing kept to resume: leave no folder behind either
+            for folder in made:
+                try:
+                    folder.rmdir()
+                except OSError:
+                    break
+        raise
+
+
+def _download(url: str, out: Path, part: Path, sha256: str | None, retries: int, timeout: float,
+              progress: bool) -> Path:
     complete, last_error = False, None
     for _ in range(retries + 1):
+        last_error = None
         try:
             complete = _fetch(url, part, timeout, progress)
         except urllib.error.HTTPError as exc:
@@ -92,9 +125,17 @@ def download(url: str, out: str | os.PathLike, sha256: str | None = None, retrie
             break
     if not complete:
         have = part.stat().st_size if part.exists() else 0
-        reason = f" ({last_error})" if last_error else ""
+        tries = f"{retries + 1} tries"
+        if have == 0:
+            # Nothing arrived (a wrong host, no network): no part file is kept, and there is nothing to resume.
+            if part.exists():
+                part.unlink()
+            raise UserError(
+                f"{url}: nothing downloaded after {tries} ({_reason(url, last_error)}); "
+                "check the URL (the dataset's `source` in config.yaml) and the network connection"
+            )
         raise UserError(
-            f"{url}: download incomplete after {retries + 1} tries{reason}; {have} bytes kept in {part}, "
+            f"{url}: download incomplete after {tries} ({_reason(url, last_error)}); {have} bytes kept in {part}, "
             "run again to resume or check the dataset's `source` in config.yaml"
         )
     if sha256:

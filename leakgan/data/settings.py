@@ -28,6 +28,8 @@ class CorpusSettings:
     num_train: int
     num_test: int
     pad_token: str
+    max_bad_lines: float
+    max_line_bytes: int
 
     @classmethod
     def from_block(cls, name: str, block: dict) -> "CorpusSettings":
@@ -42,11 +44,25 @@ class CorpusSettings:
         missing = sorted(fields - set(values) - {"name"})
         if missing:
             raise UserError(f"config.yaml: {cls.key_of(name, missing[0])} must be set")
+        cls._check_types(name, values)
         if values.get("poem_shape") is not None:
             values["poem_shape"] = tuple(values["poem_shape"])
         settings = cls(name=name, **values)
         settings.check()
         return settings
+
+    @classmethod
+    def _check_types(cls, name: str, values: dict) -> None:
+        """Stop with one line naming the key of a value of the wrong type or range (a block given by hand to
+        `leakgan prepare --settings` has not been through config validation). Allowed names are left to
+        `check`, which says them in its own words."""
+        from leakgan.config import _check, load_schema
+
+        properties = load_schema("dataset_text.schema.yaml")["properties"]
+        schema = {"type": "object",
+                  "properties": {k: {kk: vv for kk, vv in p.items() if kk != "enum"}
+                                 for k, p in properties.items() if k in values}}
+        _check(values, schema, ("datasets", name))
 
     @staticmethod
     def key_of(name: str, setting: str) -> str:
@@ -69,4 +85,9 @@ class CorpusSettings:
                             f"{self.key('max_len')} ({self.max_len})")
         if self.num_train < 1 or self.num_test < 1:
             raise UserError(f"config.yaml: {self.key('num_train')} and num_test must be at least 1")
+        if not 0 <= self.max_bad_lines <= 1:
+            raise UserError(f"config.yaml: {self.key('max_bad_lines')} ({self.max_bad_lines}) must be a fraction "
+                            "of lines between 0 and 1 (0.001 = 0.1%)")
+        if self.max_line_bytes < 1:
+            raise UserError(f"config.yaml: {self.key('max_line_bytes')} must be at least 1")
 

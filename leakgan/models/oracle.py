@@ -28,12 +28,43 @@ PARAM_NAMES = (
     "Wo", "bo",
 )
 
-# Only what numpy needs to rebuild an array may be loaded from an oracle pickle.
+# Expected shapes, in the sizes V (vocabulary), E (embedding) and H (hidden).
+PARAM_SHAPES = {"embedding": ("V", "E"), "Wo": ("H", "V"), "bo": ("V",)}
+for _gate in ("i", "f", "og", "c"):
+    PARAM_SHAPES.update({f"W{_gate}": ("E", "H"), f"U{_gate}": ("H", "H"), f"b{_gate}": ("H",)})
+
+
+def _latin1_encode(text, encoding="utf-8"):
+    """`_codecs.encode` as Python 3 pickles of protocol 0-2 use it (bytes stored as latin-1 text), and nothing else."""
+    if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
+        raise pickle.UnpicklingError(f"_codecs.encode({type(text).__name__}, {encoding!r}) is not how numpy stores bytes")
+    return text.encode("latin-1")
+
+
+def _numpy_global(name: str):
+    """numpy's own array-rebuilding functions, wherever this numpy keeps them (numpy.core became numpy._core)."""
+    def find():
+        import importlib
+
+        for module in (f"numpy._core.{name.split('.')[0]}", f"numpy.core.{name.split('.')[0]}"):
+            try:
+                return getattr(importlib.import_module(module), name.split(".")[1])
+            except (ImportError, AttributeError):
+                continue
+        raise pickle.UnpicklingError(f"this numpy has no {name}")
+    return find
+
+
+# Only what numpy needs to rebuild a plain array may be loaded from an oracle pickle: Python 2's
+# protocol 0 (the standard file) and Python 3's protocols 0-5 ask for these and nothing else.
 _ALLOWED_GLOBALS = {
-    ("numpy.core.multiarray", "_reconstruct"),
-    ("numpy._core.multiarray", "_reconstruct"),
-    ("numpy", "ndarray"),
-    ("numpy", "dtype"),
+    ("numpy.core.multiarray", "_reconstruct"): _numpy_global("multiarray._reconstruct"),
+    ("numpy._core.multiarray", "_reconstruct"): _numpy_global("multiarray._reconstruct"),
+    ("numpy.core.numeric", "_frombuffer"): _numpy_global("numeric._frombuffer"),  # protocol 5
+    ("numpy._core.numeric", "_frombuffer"): _numpy_global("numeric._frombuffer"),
+    ("numpy", "ndarray"): lambda: np.ndarray,
+    ("numpy", "dtype"): lambda: np.dtype,
+    ("_codecs", "encode"): lambda: _latin1_encode,  # Python 3, protocols 0-2: bytes as latin-1 text
 }
 
 
@@ -48,13 +79,58 @@ class _ArrayOnlyUnpickler(pickle.Unpickler):
                 f"{self._path}: refusing to load: the pickle asks for {module}.{name}, "
                 "but an oracle file may hold only numpy arrays; use the standard target_params.pkl"
             )
-        return super().find_class(module, name)
+        return _ALLOWED_GLOBALS[(module, name)]()
+
+    def persistent_load(self, pid):
+        raise pickle.UnpicklingError("persistent ids are not allowed in an oracle file")
+
+
+def check_arrays(arrays, source) -> tuple[int, int, int]:
+    """(V, E, H) of the 15 oracle arrays, or one line naming the first bad array and what is wrong with it.
+
+    Each must be a finite floating-point numpy array of the standard layout:
+    embedding V×E, W* E×H, U* H×H, b* H, Wo H×V, bo V.
+    """
+    if not isinstance(arrays, (list, tuple)) or len(arrays) != len(PARAM_NAMES):
+        got = f"{len(arrays)} items" if isinstance(arrays, (list, tuple)) else f"a {type(arrays).__name__}"
+        raise UserError(f"{source}: expected a list of {len(PARAM_NAMES)} numpy arrays (the standard oracle layout: "
+                        f"{', '.join(PARAM_NAMES)}), got {got}")
+    for name, array in zip(PARAM_NAMES, arrays):
+        layout = "×".join(PARAM_SHAPES[name])
+        if not isinstance(array, np.ndarray):
+            raise UserError(f"{source}: array {name} is a {type(array).__name__}, not a numpy array; "
+                            "use the standard target_params.pkl")
+        if array.dtype.kind != "f":
+            raise UserError(f"{source}: array {name} has dtype {array.dtype}, expected floating point (float32 or "
+                            "float64); use the standard target_params.pkl")
+        if array.ndim != len(PARAM_SHAPES[name]):
+            raise UserError(f"{source}: array {name} has {array.ndim} dimension(s) (shape {tuple(array.shape)}), "
+                            f"expected {len(PARAM_SHAPES[name])} ({layout})")
+        if 0 in array.shape:
+            raise UserError(f"{source}: array {name} is empty (shape {tuple(array.shape)}, expected {layout})")
+    sizes = {"V": arrays[0].shape[0], "E": arrays[0].shape[1], "H": arrays[PARAM_NAMES.index("Wi")].shape[1]}
+    for name, array in zip(PARAM_NAMES, arrays):
+        expected = tuple(sizes[d] for d in PARAM_SHAPES[name])
+        if tuple(array.shape) != expected:
+            raise UserError(f"{source}: array {name} has shape {tuple(array.shape)}, expected {expected} "
+                            f"({'×'.join(PARAM_SHAPES[name])} with V={sizes['V']}, E={sizes['E']}, H={sizes['H']} "
+                            "from embedding and Wi)")
+    limit = float(np.finfo(np.float32).max)  # the oracle computes in float32
+    for name, array in zip(PARAM_NAMES, arrays):
+        with np.errstate(invalid="ignore"):
+            finite = np.isfinite(array) & (np.abs(array) <= limit)
+        if not finite.all():
+            bad = int((~finite).sum())
+            kinds = "NaN" if np.isnan(array).any() else "infinite (or beyond float32)"
+            raise UserError(f"{source}: array {name} holds {bad} {kinds} value(s); every oracle weight must be "
+                            "a finite number: use the standard target_params.pkl")
+    return sizes["V"], sizes["E"], sizes["H"]
 
 
 def load_oracle_pickle(path: str | Path) -> list[np.ndarray]:
-    """Read the standard oracle pickle, admitting nothing but numpy array reconstruction."""
+    """Read the standard oracle pickle, admitting nothing but numpy array reconstruction; arrays are checked."""
     path = Path(path)
-    if not path.exists():
+    if not path.is_file():
         raise UserError(f"{path}: oracle file not found; fix datasets.<name>.oracle_params in config.yaml")
     with open(path, "rb") as handle:
         try:
@@ -63,10 +139,16 @@ def load_oracle_pickle(path: str | Path) -> list[np.ndarray]:
             raise
         except Exception as exc:  # a truncated or foreign file: say which, not how it broke
             raise UserError(f"{path}: not a readable oracle pickle ({type(exc).__name__}: {exc})") from None
-    if not isinstance(arrays, list) or len(arrays) != len(PARAM_NAMES) or not all(
-        isinstance(a, np.ndarray) for a in arrays
-    ):
-        raise UserError(f"{path}: expected a list of {len(PARAM_NAMES)} numpy arrays (the standard oracle layout)")
+    if isinstance(arrays, tuple):
+        arrays = list(arrays)
+    # Arrays rebuilt from the file's bytes cannot outgrow it; bigger ones were allocated empty by a crafted
+    # pickle calling numpy.ndarray(shape) directly: refuse them before anything touches their memory.
+    if isinstance(arrays, list) and all(isinstance(a, np.ndarray) for a in arrays):
+        held = sum(a.nbytes for a in arrays)
+        if held > 4 * path.stat().st_size + (1 << 20):
+            raise UserError(f"{path}: its arrays claim {held} bytes, more than the file holds; "
+                            "a crafted or damaged pickle: use the standard target_params.pkl")
+    check_arrays(arrays, path)
     return arrays
 
 
@@ -100,15 +182,11 @@ class Oracle(nn.Module):
 
     @classmethod
     def from_arrays(cls, arrays: list[np.ndarray], source: str = "oracle") -> "Oracle":
-        """Build from the 15 arrays of the standard oracle file (shapes are checked)."""
-        vocab_size, emb_dim = arrays[0].shape
-        hidden_dim = arrays[1].shape[1]
+        """Build from the 15 arrays of the standard oracle file (types, shapes and values are checked)."""
+        vocab_size, emb_dim, hidden_dim = check_arrays(arrays, source)
         oracle = cls(vocab_size, emb_dim, hidden_dim)
         for name, array in zip(PARAM_NAMES, arrays):
-            buf = getattr(oracle, name)
-            if tuple(array.shape) != tuple(buf.shape):
-                raise UserError(f"{source}: array {name} has shape {array.shape}, expected {tuple(buf.shape)}")
-            buf.copy_(torch.from_numpy(np.asarray(array, dtype=np.float32)))
+            getattr(oracle, name).copy_(torch.from_numpy(np.asarray(array, dtype=np.float32)))
         return oracle
 
     def save(self, path: str | Path) -> None:

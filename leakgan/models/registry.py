@@ -138,4 +138,7 @@ def load_model(path, device="cpu"):
     if ckpt["model"] not in models():
         raise UserError(f"{path}: a checkpoint of model '{ckpt['model']}', which is not registered "
                         f"(registered: {', '.join(models())}); delete it and re-run training")
-    return get(ckpt["model"]).load(ckpt, device)
+    try:
+        return get(ckpt["model"]).load(ckpt, device)
+    except UserError as exc:
+        raise UserError(f"{path}: {exc}") from None

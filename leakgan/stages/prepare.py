@@ -6,6 +6,7 @@ import sys
 
 from leakgan.data.corpus import prepare
 from leakgan.data.settings import CorpusSettings
+from leakgan.errors import UserError
 from leakgan.stages.common import json_block
 
 
@@ -24,6 +25,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """Prepare one dataset (see `prepare`)."""
+    if args.seed < 0:
+        raise UserError(f"--seed must be 0 or more, not {args.seed}")
     block = json_block(args.settings, "--settings")
     settings = CorpusSettings.from_block(args.dataset, block)
     stats = prepare(settings, args.source, args.out_dir, args.seed, args.test_source or None,
