@@ -1,6 +1,6 @@
-"""Synthetic-20 quality on the standard oracle: MLE vs LeakGAN (after pretraining, after adversarial training).
+"""Synthetic-20 quality on the standard oracle: MLE, SeqGAN, SeqGAN (rescaled), RankGAN and LeakGAN, with budgets.
 
-Run (from the repository root; about 45-60 min on 2 busy CPU cores, one torch thread):
+Run (from the repository root; about 1.5-2 hours on 2 busy CPU cores, one torch thread; --skip-baselines: 45-60 min):
     python benchmarks/synthetic_quality.py > benchmarks/out/synthetic_quality.txt 2>&1
     python benchmarks/synthetic_quality.py --calibrate      # time each unit of work (a minute or two)
     python benchmarks/synthetic_quality.py --smoke          # every step at tiny sizes (seconds; numbers mean nothing)
@@ -13,7 +13,10 @@ it is absent). The data are drawn as the pipeline's oracle stage draws them
 "oracle-train" / "oracle-test" streams of the seed). Training goes through the
 library (leakgan.train.mle.train_mle; leakgan.train.leakgan pretrain /
 adversarial with the run set up as `leakgan pretrain` / `leakgan adversarial`
-do), at a reduced schedule printed at the top. Every row's oracle NLL is
+do; the baselines through leakgan.train.seqgan's stage functions), at a reduced
+schedule printed at the top. The baselines get LeakGAN's budget: as many G MLE
+epochs as LeakGAN's pretraining, as many critic pretraining steps (the same
+reduced D), as many adversarial epochs, the same D steps per epoch. Every row's oracle NLL is
 computed on the same number of samples, each drawn from the same named random
 stream; NLL-test is on the whole test set (it does not depend on α).
 
@@ -43,11 +46,16 @@ from leakgan.train.discriminator import train_discriminator  # noqa: E402
 from leakgan.train.leakgan import (LeakGANRun, LeakGANSettings, adversarial, adversarial_step,  # noqa: E402
                                    build_model, mle_epoch, pretrain)
 from leakgan.train.mle import train_mle  # noqa: E402
+from leakgan.train import seqgan as baselines  # noqa: E402
+from leakgan.train.job import TrainingJob  # noqa: E402
+from leakgan.io import save_torch  # noqa: E402
+from leakgan.models.mle import MLEGenerator  # noqa: E402
 
 DEFAULT_ORACLE = ROOT.parent / "shared" / "data" / "oracle" / "target_params.pkl"
 SEQ_LEN, VOCAB = 20, 5000
 ALPHA_MLE, ALPHA_LEAKGAN = 1.0, 0.6667  # default evaluation temperatures (LeakGAN: logits × 1.5, as the authors)
-PAPER = {"MLE": 9.038, "LeakGAN": 7.038, "Real": 5.750}  # Table 1, length 20 (10,000 samples, full schedule)
+PAPER = {"MLE": 9.038, "SeqGAN": 8.736, "RankGAN": 8.247, "LeakGAN": 7.038, "Real": 5.750}
+BASELINES = (("seqgan", "SeqGAN"), ("seqgan_rescaled", "SeqGAN (rescaled)"), ("rankgan", "RankGAN"))  # Table 1, length 20 (10,000 samples, full schedule)
 
 # Reduced D: fewer windows and filters than Table 7 (1..10, 15, 20; 1,720 features) for CPU time.
 REDUCED_FILTER_SIZES = [1, 2, 3, 4, 5, 10, 15, 20]
@@ -56,7 +64,7 @@ REDUCED_NUM_FILTERS = [50, 50, 50, 50, 50, 50, 50, 50]
 # --smoke: every step of the run at sizes that take seconds (explicit options still win).
 SMOKE = dict(num_train=200, num_test=100, eval_samples=100, dis_emb_dim=16, num_filters_each=4, pretrain_rounds=1,
              pretrain_d_steps=1, pretrain_g_epochs=1, d_epochs=1, num_negatives=100, adversarial_epochs=1,
-             rollout_num=2, mle_every=1)
+             rollout_num=2, mle_every=1, baseline_rollout_num=2)
 
 
 def log(msg: str = "") -> None:
@@ -88,6 +96,9 @@ def parse_args():
     p.add_argument("--mle-every", type=int, default=10)
     p.add_argument("--mle-epochs", type=int, default=None,
                    help="MLE baseline epochs (default: LeakGAN's generator MLE epochs in pretraining + adversarial)")
+    p.add_argument("--baseline-rollout-num", type=int, default=16,
+                   help="per-token rollouts of SeqGAN / RankGAN (their papers: 16)")
+    p.add_argument("--skip-baselines", action="store_true", help="MLE and LeakGAN only")
     p.add_argument("--calibrate", action="store_true", help="time one unit of each kind of work and exit")
     p.add_argument("--smoke", action="store_true",
                    help="tiny sizes and schedule, to check that every step runs (the numbers mean nothing)")
@@ -151,7 +162,7 @@ def load_data(a):
     return oracle, what, train, test
 
 
-def score(name, model, alpha, oracle, test, a, rows, note="", nll_test=None):
+def score(name, model, alpha, oracle, test, a, rows, note="", nll_test=None, budget=""):
     """One table row: oracle NLL of eval_samples samples at α (fixed stream), NLL-test on the whole test set.
 
     NLL-test does not depend on α: pass the previous row's value to skip recomputing it."""
@@ -165,7 +176,8 @@ def score(name, model, alpha, oracle, test, a, rows, note="", nll_test=None):
             samples = model.sample(a.eval_samples, alpha, torch_generator(a.seed, "bench-eval"), a.gen_batch)
             if nll_test is None:
                 nll_test = model.nll(test, a.gen_batch)
-    row = {"name": name, "alpha": alpha, "oracle_nll": oracle.nll(samples), "nll_test": nll_test, "note": note}
+    row = {"name": name, "alpha": alpha, "oracle_nll": oracle.nll(samples), "nll_test": nll_test, "note": note,
+           "budget": budget}
     rows.append(row)
     log(f"  scored {name:<28} α={'-' if alpha is None else f'{alpha:.4f}'}  oracle NLL {row['oracle_nll']:.3f}  "
         f"NLL-test {row['nll_test']:.3f}  ({time.time() - t0:.0f} s)")
@@ -204,6 +216,34 @@ def calibrate(a, oracle, train, test):
     t = time.time()
     oracle.nll(test[:a.eval_samples])
     log(f"  {f'oracle NLL ({len(test[:a.eval_samples]):,})':<42}  {time.time() - t:7.1f}")
+
+
+def baseline_settings(name, a, s, pre_g_epochs):
+    """config.yaml's block of a baseline with LeakGAN's reduced D and budget."""
+    return baselines.SETTINGS[name].defaults(
+        pretrain_epochs=pre_g_epochs, dis_emb_dim=a.dis_emb_dim, filter_sizes=s.filter_sizes,
+        num_filters=s.num_filters, pretrain_d_steps=s.pretrain_rounds * s.pretrain_d_steps, d_epochs=s.d_epochs,
+        num_negatives=s.num_negatives, adversarial_epochs=s.adversarial_epochs, d_steps=s.d_steps,
+        rollout_num=a.baseline_rollout_num, checkpoint_every=10 ** 9, eval_every=10 ** 9,
+        eval_samples=min(500, a.eval_samples))
+
+
+def train_baseline(name, settings, train, test, oracle, a, folder: Path):
+    """Both stages of a baseline as `leakgan pretrain` / `leakgan adversarial` run them; the trained G and timings."""
+    job = TrainingJob(settings=settings.to_dict(), vocab={"size": VOCAB, "pad_id": None}, train=train, test=test,
+                      seed=a.seed, device=torch.device("cpu"), oracle=oracle)
+    t = time.time()
+    pre_ckpt, _ = baselines.pretrain_model(job, name)
+    t_pre = time.time() - t
+    path = folder / f"{name}-pretrain.pt"
+    save_torch(path, pre_ckpt)
+    job.pretrained, job.pretrained_path, job.checkpoint_dir = pre_ckpt, path, folder / f"{name}-ckpt"
+    t = time.time()
+    ckpt, metrics = baselines.adversarial_model(job, name)
+    t_adv = time.time() - t
+    log(f"  pretrained in {t_pre:.0f} s, adversarial in {t_adv:.0f} s; last: "
+        f"{json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in metrics[-1].items()})}")
+    return MLEGenerator.from_checkpoint(pre_ckpt), MLEGenerator.from_checkpoint(ckpt), t_pre, t_adv
 
 
 def main():
@@ -248,31 +288,57 @@ def main():
         f"(= {adv_mle_epochs} more G MLE epochs)  (authors: 800 epochs, D 5 × 10,000 × 3)")
     log(f"generator MLE epochs: LeakGAN {pre_g_epochs} (pretraining) + {adv_mle_epochs} (interleaved) = "
         f"{pre_g_epochs + adv_mle_epochs}; MLE baseline {mle_epochs}")
+    if not a.skip_baselines:
+        log(f"baselines (SeqGAN, SeqGAN rescaled δ 12, RankGAN γ 1): the MLE LSTM (emb {m['emb_dim']}, hidden "
+            f"{m['hidden_dim']}), {pre_g_epochs} MLE epochs, critic = the same reduced D; {s.pretrain_rounds * s.pretrain_d_steps}"
+            f" critic pretraining steps; {s.adversarial_epochs} adversarial epochs × (1 REINFORCE step with "
+            f"{a.baseline_rollout_num} rollouts per token; {s.d_steps} critic steps); papers: 120 MLE epochs, 50 critic "
+            "steps, 200 epochs × (1; 5)")
     log("=" * 100)
 
+    import math
+    import tempfile
+    steps_per_epoch = math.ceil(a.num_train / base_block("mle")["batch_size"])
     rows: list[dict] = []
-    log("\n[1/4] real data (oracle samples)")
+    log("\n[1/7] real data (oracle samples)")
     score("Real (oracle samples)", oracle, None, oracle, test, a, rows)
 
-    log(f"\n[2/4] MLE baseline: {mle_epochs} epochs")
+    log(f"\n[2/7] MLE baseline: {mle_epochs} epochs")
     t = time.time()
     mle_model, _ = train_mle(train, test, VOCAB, m, a.seed, torch.device("cpu"))
-    log(f"  trained in {time.time() - t:.0f} s")
-    score("MLE", mle_model, ALPHA_MLE, oracle, test, a, rows, "default")
+    wall = time.time() - t
+    log(f"  trained in {wall:.0f} s")
+    budget = f"{mle_epochs} ep, {mle_epochs * steps_per_epoch} upd, {wall:.0f} s"
+    score("MLE", mle_model, ALPHA_MLE, oracle, test, a, rows, "default", budget=budget)
     score("MLE", mle_model, ALPHA_LEAKGAN, oracle, test, a, rows, "matched", rows[-1]["nll_test"])
     del mle_model
 
-    log(f"\n[3/4] LeakGAN pretraining: {pre_g_epochs} G epochs")
+    if not a.skip_baselines:
+        folder = Path(tempfile.mkdtemp(prefix="synthetic-quality-"))
+        for i, (name, label) in enumerate(BASELINES, start=3):
+            log(f"\n[{i}/7] {label}: {pre_g_epochs} MLE epochs, then {s.adversarial_epochs} adversarial epochs")
+            settings = baseline_settings(name, a, s, pre_g_epochs)
+            pre, adv, t_pre, t_adv = train_baseline(name, settings, train, test, oracle, a, folder)
+            updates = pre_g_epochs * steps_per_epoch + settings.adversarial_epochs * settings.g_steps
+            score(f"{label} after pretraining", pre, ALPHA_MLE, oracle, test, a, rows, "default",
+                  budget=f"{pre_g_epochs} ep, {pre_g_epochs * steps_per_epoch} upd, {t_pre:.0f} s")
+            score(label, adv, ALPHA_MLE, oracle, test, a, rows, "default",
+                  budget=f"{pre_g_epochs}+{settings.adversarial_epochs} ep, {updates} upd, {t_pre + t_adv:.0f} s")
+            score(label, adv, ALPHA_LEAKGAN, oracle, test, a, rows, "matched", rows[-1]["nll_test"])
+
+    log(f"\n[{6 if not a.skip_baselines else 3}/7] LeakGAN pretraining: {pre_g_epochs} G epochs")
     t = time.time()
     model = build_model(s, VOCAB, SEQ_LEN, a.seed)  # as `leakgan pretrain --model leakgan`
     run = LeakGANRun(model, s, train, test, a.seed, oracle)
     pre_metrics = pretrain(run)
     model.eval()
-    log(f"  pretrained in {time.time() - t:.0f} s; last: {json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in pre_metrics[-1].items()})}")
-    score("LeakGAN after pretraining", model, ALPHA_LEAKGAN, oracle, test, a, rows, "default")
+    t_pre = time.time() - t
+    log(f"  pretrained in {t_pre:.0f} s; last: {json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in pre_metrics[-1].items()})}")
+    score("LeakGAN after pretraining", model, ALPHA_LEAKGAN, oracle, test, a, rows, "default",
+          budget=f"{pre_g_epochs} ep, {pre_g_epochs * steps_per_epoch} upd, {t_pre:.0f} s")
     score("LeakGAN after pretraining", model, ALPHA_MLE, oracle, test, a, rows, "matched", rows[-1]["nll_test"])
 
-    log(f"\n[4/4] LeakGAN adversarial training: {s.adversarial_epochs} epochs")
+    log(f"\n[{7 if not a.skip_baselines else 4}/7] LeakGAN adversarial training: {s.adversarial_epochs} epochs")
     t = time.time()
     # As `leakgan adversarial`: a new run with the adversarial stage's streams; D's Adam carries over.
     dis_opt_state = run.dis_opt.state_dict()
@@ -289,32 +355,40 @@ def main():
     adv_metrics = adversarial(run, on_epoch_end=progress)
     model.eval()
     log(f"  adversarial training in {time.time() - t:.0f} s; last: {json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in adv_metrics[-1].items()})}")
-    score("LeakGAN after adversarial", model, ALPHA_LEAKGAN, oracle, test, a, rows, "default")
+    t_adv = time.time() - t
+    updates = (pre_g_epochs + adv_mle_epochs) * steps_per_epoch + s.adversarial_epochs * s.g_steps
+    score("LeakGAN after adversarial", model, ALPHA_LEAKGAN, oracle, test, a, rows, "default",
+          budget=f"{pre_g_epochs}+{s.adversarial_epochs} ep, {updates} upd, {t_pre + t_adv:.0f} s")
     score("LeakGAN after adversarial", model, ALPHA_MLE, oracle, test, a, rows, "matched", rows[-1]["nll_test"])
 
     # ------------------------------------------------------------------ table
     log("\n" + "=" * 100)
     log(f"RESULTS  synthetic-20, {what}, seed {a.seed}; oracle NLL on {a.eval_samples:,} samples/row; "
         f"NLL-test on {a.num_test:,} test sequences")
-    log(f"{'model':<28}{'α':>8}{'setting':>10}{'oracle NLL':>13}{'NLL-test':>11}{'paper (T1)':>12}")
-    log("-" * 82)
+    log(f"{'model':<30}{'α':>8}{'setting':>10}{'oracle NLL':>13}{'NLL-test':>11}{'paper (T1)':>12}  budget (G)")
+    log("-" * 120)
     for r in rows:
         alpha = "-" if r["alpha"] is None else f"{r['alpha']:.4f}"
         paper = ""
         if r["note"] == "default" or r["alpha"] is None:
-            key = "Real" if r["alpha"] is None else ("MLE" if r["name"] == "MLE" else
-                                                      "LeakGAN" if "adversarial" in r["name"] else None)
+            key = "Real" if r["alpha"] is None else ("LeakGAN" if r["name"] == "LeakGAN after adversarial"
+                                                      else r["name"] if r["name"] in PAPER else None)
             paper = f"{PAPER[key]:.3f}" if key else ""
-        log(f"{r['name']:<28}{alpha:>8}{r['note']:>10}{r['oracle_nll']:>13.3f}{r['nll_test']:>11.3f}{paper:>12}")
-    log("-" * 82)
-    log("default: each model at its own α (MLE 1.0, LeakGAN 0.6667 = logits × 1.5). matched: the other α, so that")
-    log("both models are compared at α = 1.0 and at α = 0.6667. NLL-test does not depend on α (always α = 1).")
+        log(f"{r['name']:<30}{alpha:>8}{r['note']:>10}{r['oracle_nll']:>13.3f}{r['nll_test']:>11.3f}{paper:>12}"
+            f"  {r.get('budget', '')}")
+    log("-" * 120)
+    log("default: each model at its own α (MLE and the baselines 1.0, LeakGAN 0.6667 = logits × 1.5). matched: the")
+    log("other α, so that every model is compared at α = 1.0 and at α = 0.6667. NLL-test does not depend on α (α = 1).")
+    log("budget (G): generator epochs (MLE + adversarial), generator updates (MLE steps + policy-gradient steps),")
+    log("wall time of the model's training (pretraining + adversarial; D steps included).")
     by = {(r["name"], r["alpha"]): r["oracle_nll"] for r in rows}
     log("\nmatched comparisons (oracle NLL):")
     for alpha in (ALPHA_MLE, ALPHA_LEAKGAN):
-        log(f"  α = {alpha:.4f}:  MLE {by[('MLE', alpha)]:.3f}   LeakGAN pretrained "
-            f"{by[('LeakGAN after pretraining', alpha)]:.3f}   LeakGAN adversarial "
-            f"{by[('LeakGAN after adversarial', alpha)]:.3f}")
+        parts = [f"MLE {by[('MLE', alpha)]:.3f}"]
+        parts += [f"{label} {by[(label, alpha)]:.3f}" for _, label in BASELINES if (label, alpha) in by]
+        parts += [f"LeakGAN pretrained {by[('LeakGAN after pretraining', alpha)]:.3f}",
+                  f"LeakGAN adversarial {by[('LeakGAN after adversarial', alpha)]:.3f}"]
+        log(f"  α = {alpha:.4f}:  " + "   ".join(parts))
     log(f"\ntotal wall time: {time.time() - start:.0f} s ({(time.time() - start) / 60:.1f} min)")
 
 

@@ -89,14 +89,18 @@ class MLEGenerator(nn.Module):
 
         All prefix lengths g = 1..T-1 and all repeats run as one batch that
         grows as the position reaches each g; the prefix is never re-run (its
-        states come from one pass along `tokens`). At most `chunk` rollouts
-        are stepped at a time.
+        states come from one pass along `tokens`). Groups of sequences are
+        stepped together, each group at most `chunk` rollouts (but never less
+        than one sequence's R·(T-1)). Every (position, g, repeat, sequence)
+        has its own uniform number, drawn up front, so the grouping never
+        changes the result.
         """
         B, T = tokens.shape
         R, G = repeats, T - 1
         out = torch.empty(R, G, B, T, dtype=torch.long, device=tokens.device)
         if G == 0:
             return out
+        uniforms = torch.rand(T, G, R, B, generator=generator, device=tokens.device)
         states = self.states_along(tokens)
         group = max(1, chunk // (R * G))
         for first in range(0, B, group):
@@ -110,7 +114,7 @@ class MLEGenerator(nn.Module):
                 active_tokens = block if active_tokens is None else torch.cat([active_tokens, block])
                 h = block_h if h is None else torch.cat([h, block_h], dim=1)
                 c = block_c if c is None else torch.cat([c, block_c], dim=1)
-                token = categorical(self.out(h[0]) / temperature, generator)
+                token = categorical(self.out(h[0]) / temperature, None, uniforms[t, :t][:, :, rows].reshape(-1, 1))
                 active_tokens[:, t] = token
                 if t < T - 1:
                     _, (h, c) = self.lstm(self.embedding(token)[:, None, :], (h, c))

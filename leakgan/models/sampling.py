@@ -7,7 +7,7 @@ START_TOKEN = 0  # every generator (and the oracle) starts by feeding token 0
 _BLOCK = 64  # vocabulary entries per block of the two-level search
 
 
-def categorical(logits: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+def categorical(logits: torch.Tensor, generator: torch.Generator | None, uniform: torch.Tensor | None = None) -> torch.Tensor:
     """One token per row of `logits` [N, V], by inverse-CDF sampling with a seeded generator.
 
     torch.multinomial is several times slower on CPU for vocabularies of
@@ -22,7 +22,8 @@ def categorical(logits: torch.Tensor, generator: torch.Generator) -> torch.Tenso
     if full * _BLOCK < vocab:
         sums = torch.cat([sums, probs[:, full * _BLOCK:].sum(dim=-1, keepdim=True)], dim=1)
     cdf = sums.cumsum(dim=-1)  # [N, blocks]
-    u = torch.rand(n, 1, generator=generator, device=logits.device) * cdf[:, -1:]
+    # `uniform` [N, 1] in [0, 1): the caller's own draws (so that how rows are batched cannot change them)
+    u = (torch.rand(n, 1, generator=generator, device=logits.device) if uniform is None else uniform) * cdf[:, -1:]
     block = torch.searchsorted(cdf, u).clamp_(max=cdf.shape[1] - 1)  # [N, 1]
     before = torch.where(block > 0, cdf.gather(1, (block - 1).clamp(min=0)), 0.0)
     columns = block * _BLOCK + torch.arange(_BLOCK, device=logits.device)  # [N, 64]

@@ -15,6 +15,7 @@ exactly as the uninterrupted one would on CPU.
 """
 from __future__ import annotations
 
+import copy
 import sys
 from dataclasses import dataclass, field
 from typing import Callable
@@ -330,7 +331,7 @@ def adversarial_model(job: TrainingJob) -> tuple[dict, list[dict]] | None:
     model = LeakGANModel.from_checkpoint(pretrained, job.device)
     run = LeakGANRun(model, s, job.train, job.test, job.seed, job.oracle, stage="adversarial")
     if "dis_opt" in pretrained:
-        run.dis_opt.load_state_dict(pretrained["dis_opt"])
+        run.dis_opt.load_state_dict(copy.deepcopy(pretrained["dis_opt"]))  # Adam updates it in place
 
     resumable = checkpoints.Resumable(job.checkpoint_dir, checkpoints.fingerprint(path, job.settings, job.seed))
     start_epoch, metrics = 0, []

@@ -353,7 +353,7 @@ def adversarial_model(job: TrainingJob, name: str) -> tuple[dict, list[dict]] | 
                         f"delete it and re-run the {name} pretrain stage") from None
     run = SeqGANRun(name, GeneratorAndCritic(G, critic.to(job.device)), s, job.train, job.test, job.seed,
                     job.oracle, stage="adversarial")
-    run.dis_opt.load_state_dict(ckpt["dis_opt"])
+    run.dis_opt.load_state_dict(copy.deepcopy(ckpt["dis_opt"]))  # Adam updates it in place
     rollout_model = copy.deepcopy(G)
 
     resumable = checkpoints.Resumable(job.checkpoint_dir, checkpoints.fingerprint(path, job.settings, job.seed))
