@@ -34,7 +34,7 @@ from leakgan.models.sampling import START_TOKEN, categorical  # noqa: E402
 from leakgan.train import seqgan  # noqa: E402
 from leakgan.train.leakgan import LeakGANRun, LeakGANSettings, adversarial_step, build_model  # noqa: E402
 
-SMOKE = dict(vocab=300, seq_len=8, batch=16, repeats=1)
+SMOKE = dict(vocab=100, seq_len=6, batch=8, repeats=1)
 
 
 def sync(device):
@@ -143,7 +143,7 @@ def main():
             ratio = f"{rows[[r[0] for r in rows].index('SeqGAN rollouts + D: straightforward')][1] / sec:.1f}x"
         else:
             ratio = f"{sec / leak:.1f}"
-        print(f"{label:<40}{sec:>10.3f}{ratio:>10}")
+        print(f"{label:<40}{sec:>10.3f}{ratio:>10}".rstrip())
     print("-" * 60)
     print("ratio: step time relative to LeakGAN's step; for the rollouts, the straightforward time over ours (speed-up)")
 

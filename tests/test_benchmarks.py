@@ -96,3 +96,13 @@ def test_synthetic_quality_smoke_scores_every_row():
         assert lines_matching(rf"{name}\s+{re.escape(alpha)}\s+{setting}\s+{NUMBER}\s+{NUMBER}", out), name
     matched = rf"  α = 0\.6667:  MLE {NUMBER}   LeakGAN pretrained {NUMBER}   LeakGAN adversarial {NUMBER}$"
     assert lines_matching(matched, out)
+
+
+def test_baseline_speed_smoke_times_every_gan_and_both_rollout_paths():
+    out = smoke("baseline_speed.py")
+    assert lines_matching(r"what\s+seconds\s+ratio$", out)
+    for label in (r"LeakGAN \(4 rollouts × segments\)", r"SeqGAN \(16 rollouts × tokens\)",
+                  r"SeqGAN \(rescaled\) \(16 rollouts × tokens\)", r"RankGAN \(16 rollouts × tokens\)"):
+        assert lines_matching(rf"{label}\s+{NUMBER}\s+{NUMBER}$", out), label
+    assert lines_matching(rf"SeqGAN rollouts \+ D: straightforward\s+{NUMBER}$", out)
+    assert lines_matching(rf"SeqGAN rollouts \+ D: ours \(batched\)\s+{NUMBER}\s+{RATIO}$", out)
