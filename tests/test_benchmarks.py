@@ -88,13 +88,19 @@ def test_synthetic_quality_smoke_scores_every_row():
     # the standard oracle when ../shared/data has it, else a stand-in of the same shape, and the line saying so
     standard = (REPO / ".." / "shared" / "data" / "oracle" / "target_params.pkl").exists()
     assert ("smoke: skipped the standard oracle" in out) != standard
-    assert lines_matching(r"model\s+α\s+setting\s+oracle NLL\s+NLL-test\s+paper \(T1\)$", out)
+    assert lines_matching(r"model\s+α\s+setting\s+oracle NLL\s+NLL-test\s+paper \(T1\)\s+budget \(G\)$", out)
     rows = [("Real \\(oracle samples\\)", "-", ""), ("MLE", "1.0000", "default"), ("MLE", "0.6667", "matched"),
             ("LeakGAN after pretraining", "0.6667", "default"), ("LeakGAN after pretraining", "1.0000", "matched"),
             ("LeakGAN after adversarial", "0.6667", "default"), ("LeakGAN after adversarial", "1.0000", "matched")]
+    for label in ("SeqGAN", "SeqGAN \\(rescaled\\)", "RankGAN"):
+        rows += [(f"{label} after pretraining", "1.0000", "default"), (label, "1.0000", "default"),
+                 (label, "0.6667", "matched")]
     for name, alpha, setting in rows:
         assert lines_matching(rf"{name}\s+{re.escape(alpha)}\s+{setting}\s+{NUMBER}\s+{NUMBER}", out), name
-    matched = rf"  α = 0\.6667:  MLE {NUMBER}   LeakGAN pretrained {NUMBER}   LeakGAN adversarial {NUMBER}$"
+    # every default row carries its budget: generator epochs, updates and wall time
+    assert lines_matching(rf"SeqGAN\s+1\.0000\s+default\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}\s+1\+1 ep, \d+ upd, \d+ s$", out)
+    matched = (rf"  α = 0\.6667:  MLE {NUMBER}   SeqGAN {NUMBER}   SeqGAN \(rescaled\) {NUMBER}   RankGAN {NUMBER}   "
+               rf"LeakGAN pretrained {NUMBER}   LeakGAN adversarial {NUMBER}$")
     assert lines_matching(matched, out)
 
 

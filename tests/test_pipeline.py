@@ -17,7 +17,8 @@ from tests.conftest import REPO, planned_jobs, snakemake, tool_env
 
 pytestmark = pytest.mark.slow
 TARGET = "results/synthetic-20/nll.json"
-SMOKE = ["--config", "scale=smoke"]
+ALL_MODELS = ["mle", "seqgan", "seqgan_rescaled", "rankgan", "leakgan"]
+SMOKE = ["--config", "scale=smoke", f"models=[{', '.join(ALL_MODELS)}]"]
 DATA_FILES = ["data/train.txt", "data/test.txt", "data/vocab.json", "oracle/oracle.pt", "real/samples.ids.txt",
               "mle/pretrain.pt", "mle/samples.ids.txt", "leakgan/pretrain.pt", "leakgan/adversarial.pt",
               "leakgan/samples.ids.txt"]
@@ -34,7 +35,7 @@ def test_nll_json_has_every_field(finished_run):
     result = json.loads((finished_run / TARGET).read_text())
     assert result["dataset"] == "synthetic-20"
     assert result["scale"] == "smoke" and result["seed"] == 42 and result["seq_len"] == 20
-    assert set(result["models"]) == {"real", "mle", "leakgan", "leakgan_matched"}
+    assert set(result["models"]) == {"real", *ALL_MODELS, "leakgan_matched"}
     assert result["models"]["leakgan"]["temperature"] == 0.6667
     assert result["models"]["leakgan_matched"]["temperature"] == 1.0
     for name, scores in result["models"].items():

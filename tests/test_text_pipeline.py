@@ -15,10 +15,13 @@ def test_coco_smoke_pipeline_writes_bleu_json(tmp_path):
     train = require_shared("coco", "train_captions.txt")
     test = require_shared("coco", "test_captions.txt")
     coco = f"datasets={{coco: {{source: {train}, format: text, test_source: {test}}}}}"
-    snakemake(tmp_path, "--config", "scale=smoke", coco, "--", "results/coco/bleu.json")
+    models = "models=[mle, seqgan, seqgan_rescaled, rankgan, leakgan]"
+    report = "report={datasets: [coco], num_samples: 3}"
+    snakemake(tmp_path, "--config", "scale=smoke", models, coco, report, "--", "results/coco/bleu.json",
+              "results/tables.md")
     result = json.loads((tmp_path / "results/coco/bleu.json").read_text())
     assert result["dataset"] == "coco" and result["scale"] == "smoke" and result["max_len"] == 32
-    assert set(result["models"]) == {"mle", "leakgan", "leakgan_matched"}
+    assert set(result["models"]) == {"mle", "seqgan", "seqgan_rescaled", "rankgan", "leakgan", "leakgan_matched"}
     vocab = json.loads((tmp_path / "results/coco/data/vocab.json").read_text())
     words = set(vocab["tokens"]) - {vocab["tokens"][vocab["pad_id"]]}
     for name, scores in result["models"].items():
@@ -34,5 +37,8 @@ def test_coco_smoke_pipeline_writes_bleu_json(tmp_path):
         assert all(set(line.split()) <= words for line in lines)
     assert result["models"]["leakgan"]["temperature"] == 0.6667
     assert result["models"]["mle"]["temperature"] == 1.0
+    table = (tmp_path / "results/tables.md").read_text()
+    for label in ("| MLE |", "| SeqGAN |", "| SeqGAN (rescaled) |", "| RankGAN |", "| LeakGAN |"):
+        assert label in table, label
     stats = json.loads((tmp_path / "results/coco/data/stats.json").read_text())
     assert stats["lines_read"] == len(train.read_text(encoding="utf-8").splitlines())

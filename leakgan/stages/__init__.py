@@ -12,6 +12,7 @@ STAGES: dict[str, str] = {
     "pretrain": "a model's first training stage (the MLE baseline; LeakGAN's interleaved pretraining)",
     "adversarial": "adversarial training from a pretrained checkpoint (resumable)",
     "sample": "sample sequences from a trained model (or the oracle)",
+    "generate": "print sentences from a trained model (words for text data, ids for synthetic), one per line",
     "evaluate": "score a model's samples (oracle NLL, NLL-test, BLEU)",
     "collect": "gather per-model scores into results/<dataset>/nll.json or bleu.json",
     "table": "print the results table of an nll.json or bleu.json",

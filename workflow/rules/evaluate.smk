@@ -129,6 +129,28 @@ rule evaluate_text:
         " --device {params.device:q} --words-out {output.words:q} --out {output.scores:q} 2> {log:q}"
 
 
+rule synthetic_samples_text:
+    """A synthetic dataset's samples.txt: its evaluation samples, one sequence of token ids per line (as text data's)."""
+    input:
+        samples="results/{dataset}/{model}/samples{variant}.ids.txt",
+        vocab="results/{dataset}/data/vocab.json",
+    output:
+        "results/{dataset}/{model}/samples{variant}.txt",
+    log:
+        "logs/{dataset}/{model}/samples_text{variant}.log",
+    benchmark:
+        "logs/{dataset}/{model}/samples_text{variant}.benchmark.tsv"
+    wildcard_constraints:
+        dataset=SYNTHETIC_RE,
+        model=_alternation(MODELS + ["real"]),
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    shell:
+        "leakgan generate --from-ids {input.samples:q} --vocab {input.vocab:q} --out {output:q} 2> {log:q}"
+
+
 rule nll:
     """Gather every model's scores and curves (and the oracle's "real" row) into results/<dataset>/nll.json."""
     input:
