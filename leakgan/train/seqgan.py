@@ -45,7 +45,7 @@ from leakgan.config import Settings
 from leakgan.errors import UserError
 from leakgan.kernels import score_rollouts
 from leakgan.models.discriminator import Discriminator, DiscriminatorConfig
-from leakgan.models.mle import MLEConfig, MLEGenerator
+from leakgan.models.mle import MLEGenerator
 from leakgan.models.ranker import Ranker
 from leakgan.seeding import stage_seed, torch_generator
 from leakgan.train import checkpoints
