@@ -268,7 +268,8 @@ def main():
     m = mle_settings(mle_epochs)
 
     log("=" * 100)
-    log(f"synthetic-20, {what} — MLE vs LeakGAN (reduced schedule; NOT the paper's full schedule)"
+    log(f"synthetic-20, {what} — MLE, SeqGAN, SeqGAN (rescaled), RankGAN and LeakGAN (reduced schedule; NOT the "
+        "paper's full schedule)"
         + ("  [SMOKE: tiny sizes, the numbers mean nothing]" if a.smoke else ""))
     log(f"seed {a.seed} (every stage's stream derived from it); torch threads {torch.get_num_threads()}; device cpu")
     log(f"oracle NLL on {a.eval_samples:,} samples per row (paper: 10,000), same stream 'bench-eval' for every row; "
