@@ -11,6 +11,7 @@ import hashlib
 import json
 import sys
 from pathlib import Path
+from typing import Callable
 
 import torch
 
@@ -53,6 +54,20 @@ class Resumable:
             elif found is None:
                 found = ckpt
         return found
+
+    def resume(self, restore: Callable[[dict], None], what: str) -> tuple[int, list[dict]]:
+        """(epoch, metrics) to continue from: the newest checkpoint of this run handed to `restore`, or (0, [])."""
+        resumed = self.latest()
+        if resumed is None:
+            return 0, []
+        try:
+            restore(resumed)
+            epoch, metrics = resumed["epoch"], resumed["metrics"]
+        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+            raise UserError(f"{self.folder}: the newest checkpoint is incomplete ({type(exc).__name__}: {exc}); "
+                            "delete the folder and run the stage again") from None
+        print(f"leakgan adversarial: resuming {what} after epoch {epoch}", file=sys.stderr)
+        return epoch, metrics
 
     def save(self, epoch: int, ckpt: dict) -> None:
         """Write the checkpoint of `epoch` and remove the older ones."""

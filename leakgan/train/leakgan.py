@@ -334,17 +334,12 @@ def adversarial_model(job: TrainingJob) -> tuple[dict, list[dict]] | None:
         run.dis_opt.load_state_dict(copy.deepcopy(pretrained["dis_opt"]))  # Adam updates it in place
 
     resumable = checkpoints.Resumable(job.checkpoint_dir, checkpoints.fingerprint(path, job.settings, job.seed))
-    start_epoch, metrics = 0, []
-    resumed = resumable.latest()
-    if resumed is not None:
-        try:
-            model.load_state_dict(resumed["state"])
-            run.load_state_dict(resumed["run"])
-            start_epoch, metrics = resumed["epoch"], resumed["metrics"]
-        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
-            raise UserError(f"{resumable.folder}: the newest checkpoint is incomplete ({type(exc).__name__}: {exc}); "
-                            "delete the folder and run the stage again") from None
-        print(f"leakgan adversarial: resuming after epoch {start_epoch}", file=sys.stderr)
+
+    def restore(ckpt: dict) -> None:
+        model.load_state_dict(ckpt["state"])
+        run.load_state_dict(ckpt["run"])
+
+    start_epoch, metrics = resumable.resume(restore, "leakgan")
 
     def on_epoch_end(epoch: int, metrics_so_far: list[dict]) -> None:
         if epoch % s.checkpoint_every == 0 or epoch == job.stop_after:

@@ -357,19 +357,14 @@ def adversarial_model(job: TrainingJob, name: str) -> tuple[dict, list[dict]] | 
     rollout_model = copy.deepcopy(G)
 
     resumable = checkpoints.Resumable(job.checkpoint_dir, checkpoints.fingerprint(path, job.settings, job.seed))
-    start_epoch, metrics = 0, []
-    resumed = resumable.latest()
-    if resumed is not None:
-        try:
-            G.load_state_dict(resumed["state"])
-            critic.load_state_dict(resumed["critic"])
-            rollout_model.load_state_dict(resumed["rollout_state"])
-            run.load_state_dict(resumed["run"])
-            start_epoch, metrics = resumed["epoch"], resumed["metrics"]
-        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
-            raise UserError(f"{resumable.folder}: the newest checkpoint is incomplete ({type(exc).__name__}: {exc}); "
-                            "delete the folder and run the stage again") from None
-        print(f"leakgan adversarial: resuming {name} after epoch {start_epoch}", file=sys.stderr)
+
+    def restore(state: dict) -> None:
+        G.load_state_dict(state["state"])
+        critic.load_state_dict(state["critic"])
+        rollout_model.load_state_dict(state["rollout_state"])
+        run.load_state_dict(state["run"])
+
+    start_epoch, metrics = resumable.resume(restore, name)
 
     bar = tqdm(range(start_epoch + 1, s.adversarial_epochs + 1), desc=f"{name} adversarial", unit="epoch",
                file=sys.stderr, mininterval=1.0, initial=start_epoch, total=s.adversarial_epochs)
