@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 from leakgan.models.mle import MLEConfig, MLEGenerator  # noqa: E402
 from leakgan.models.sampling import START_TOKEN, categorical  # noqa: E402
 from leakgan.train import seqgan  # noqa: E402
+from leakgan.train.discriminator import discriminator_config  # noqa: E402
 from leakgan.train.leakgan import LeakGANRun, LeakGANSettings, adversarial_step, build_model  # noqa: E402
 
 SMOKE = dict(vocab=100, seq_len=6, batch=8, repeats=1)
@@ -103,7 +104,7 @@ def main():
         bs = seqgan.SETTINGS[name].defaults(batch_size=B, rollout_num=16, **table7)
         torch.manual_seed(0)
         G = MLEGenerator(MLEConfig(V, T, bs.emb_dim, bs.hidden_dim)).to(device).eval()
-        critic = seqgan.build_critic(name, seqgan._critic_config(bs, V, T))
+        critic = seqgan.build_critic(name, discriminator_config(bs, V, T))
         critic.reset_parameters(torch.Generator().manual_seed(1))
         brun = seqgan.SeqGANRun(name, seqgan.GeneratorAndCritic(G, critic.to(device)), bs, train, train, 0)
         rollout_model = MLEGenerator(G.cfg).to(device).eval()

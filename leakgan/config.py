@@ -326,7 +326,8 @@ def model_settings(config: Mapping, name: str, model: str) -> dict:
 
 def setting_stage(model: str, key: str) -> str:
     """The first stage that reads a model setting (schema annotation `stage:`; default the first training stage)."""
-    prop = model_schema(model).get("properties", {}).get(key, {})
+    # read-only: the cached schema itself, not a copy per key
+    prop = _schema_file(str(registry.get(model).schema)).get("properties", {}).get(key, {})
     return prop.get("stage", registry.get(model).stages[0])
 
 

@@ -23,6 +23,18 @@ class Stop(Exception):
     """Raised by an epoch callback to end training early on purpose (tests simulate a kill with it)."""
 
 
+def check_pretrained(job, model: str, label: str) -> None:
+    """Stop unless `job.pretrained` is `model`'s first-stage checkpoint for this vocabulary and length."""
+    ckpt, path = job.pretrained, job.pretrained_path
+    if ckpt.get("model") != model:
+        raise UserError(f"{path}: a '{ckpt.get('model')}' checkpoint, not {label}; "
+                        f"pass the output of `leakgan pretrain --model {model}`")
+    if ckpt.get("vocab_size") != job.vocab["size"] or ckpt.get("seq_len") != job.train.shape[1]:
+        raise UserError(f"{path}: trained for vocabulary {ckpt.get('vocab_size')} and length {ckpt.get('seq_len')}, "
+                        f"but the data have {job.vocab['size']} and {job.train.shape[1]}; re-run the {label} "
+                        "pretrain stage for this dataset")
+
+
 def fingerprint(pretrained: Path, settings: dict, seed: int) -> str:
     """The identity of a run: its starting checkpoint's bytes, its settings and its seed."""
     digest = hashlib.sha256(Path(pretrained).read_bytes())

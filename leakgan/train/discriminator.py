@@ -5,6 +5,21 @@ import sys
 
 import torch
 
+from leakgan.errors import UserError
+from leakgan.models.discriminator import DiscriminatorConfig
+
+
+def discriminator_config(s, vocab_size: int, seq_len: int) -> DiscriminatorConfig:
+    """D's config from a model's settings block (dis_emb_dim, filter_sizes, num_filters, dropout, l2_reg)."""
+    if (s.filter_sizes is None) != (s.num_filters is None):
+        raise UserError(f"config keys '{s.block}.filter_sizes' and '{s.block}.num_filters' must both be set or both null")
+    try:
+        return DiscriminatorConfig(vocab_size=vocab_size, seq_len=seq_len, emb_dim=s.dis_emb_dim,
+                                   filter_sizes=tuple(s.filter_sizes or ()), num_filters=tuple(s.num_filters or ()),
+                                   dropout=s.dropout, l2_reg=s.l2_reg)
+    except ValueError as exc:
+        raise UserError(f"config key '{s.block}.filter_sizes': {exc}") from None
+
 
 class DiscriminatorStep:
     """One optimizer step of D on a batch, replayed as a CUDA graph on a GPU where capture works.

@@ -24,14 +24,12 @@ import torch
 from tqdm import tqdm
 
 from leakgan.config import Settings
-from leakgan.errors import UserError
 from leakgan.kernels import score_rollouts
-from leakgan.models.discriminator import DiscriminatorConfig
 from leakgan.models.generation import Trace
 from leakgan.models.leakgan import GeneratorConfig, LeakGANModel, intrinsic_reward, manager_loss
 from leakgan.seeding import stage_seed, torch_generator
 from leakgan.train import checkpoints
-from leakgan.train.discriminator import train_discriminator
+from leakgan.train.discriminator import discriminator_config, train_discriminator
 from leakgan.train.job import TrainingJob
 
 
@@ -79,14 +77,7 @@ class LeakGANSettings(Settings):
 
 def build_model(s: LeakGANSettings, vocab_size: int, seq_len: int, seed: int) -> LeakGANModel:
     """A freshly initialised LeakGAN model (D and G) for this vocabulary and length."""
-    if (s.filter_sizes is None) != (s.num_filters is None):
-        raise UserError("config keys 'leakgan.filter_sizes' and 'leakgan.num_filters' must both be set or both null")
-    try:
-        dis_cfg = DiscriminatorConfig(vocab_size=vocab_size, seq_len=seq_len, emb_dim=s.dis_emb_dim,
-                                      filter_sizes=tuple(s.filter_sizes or ()), num_filters=tuple(s.num_filters or ()),
-                                      dropout=s.dropout, l2_reg=s.l2_reg)
-    except ValueError as exc:
-        raise UserError(f"config key 'leakgan.filter_sizes': {exc}") from None
+    dis_cfg = discriminator_config(s, vocab_size, seq_len)
     gen_cfg = GeneratorConfig(vocab_size=vocab_size, seq_len=seq_len, feature_dim=dis_cfg.feature_dim,
                               emb_dim=s.emb_dim, hidden_dim=s.hidden_dim, goal_size=s.goal_size, step_size=s.step_size)
     model = LeakGANModel(gen_cfg, dis_cfg)
@@ -321,13 +312,7 @@ def adversarial_model(job: TrainingJob) -> tuple[dict, list[dict]] | None:
     """
     s = LeakGANSettings.from_dict(job.settings, stage="adversarial")
     pretrained, path = job.pretrained, job.pretrained_path
-    if pretrained["model"] != "leakgan":
-        raise UserError(f"{path}: a '{pretrained['model']}' checkpoint, not LeakGAN; "
-                        "pass the output of `leakgan pretrain --model leakgan`")
-    if pretrained.get("vocab_size") != job.vocab["size"] or pretrained.get("seq_len") != job.train.shape[1]:
-        raise UserError(f"{path}: trained for vocabulary {pretrained.get('vocab_size')} and length "
-                        f"{pretrained.get('seq_len')}, but the data have {job.vocab['size']} and "
-                        f"{job.train.shape[1]}; re-run the LeakGAN pretrain stage for this dataset")
+    checkpoints.check_pretrained(job, "leakgan", "LeakGAN")
     model = LeakGANModel.from_checkpoint(pretrained, job.device)
     run = LeakGANRun(model, s, job.train, job.test, job.seed, job.oracle, stage="adversarial")
     if "dis_opt" in pretrained:

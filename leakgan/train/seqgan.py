@@ -34,6 +34,7 @@ layer, with Adam lr 1e-4.
 from __future__ import annotations
 
 import copy
+import functools
 import sys
 from dataclasses import dataclass, field
 
@@ -49,7 +50,7 @@ from leakgan.models.mle import MLEGenerator
 from leakgan.models.ranker import Ranker
 from leakgan.seeding import stage_seed, torch_generator
 from leakgan.train import checkpoints
-from leakgan.train.discriminator import train_discriminator
+from leakgan.train.discriminator import discriminator_config, train_discriminator
 from leakgan.train.job import TrainingJob
 from leakgan.train.mle import train_mle
 
@@ -121,17 +122,6 @@ class GeneratorAndCritic(nn.Module):
 
     def sample(self, num: int, temperature: float, rng: torch.Generator, batch_size: int = 1000) -> torch.Tensor:
         return self.generator.sample(num, temperature, rng, batch_size)
-
-
-def _critic_config(s: SeqGANSettings, vocab_size: int, seq_len: int) -> DiscriminatorConfig:
-    if (s.filter_sizes is None) != (s.num_filters is None):
-        raise UserError(f"config keys '{s.block}.filter_sizes' and 'num_filters' must both be set or both null")
-    try:
-        return DiscriminatorConfig(vocab_size=vocab_size, seq_len=seq_len, emb_dim=s.dis_emb_dim,
-                                   filter_sizes=tuple(s.filter_sizes or ()), num_filters=tuple(s.num_filters or ()),
-                                   dropout=s.dropout, l2_reg=s.l2_reg)
-    except ValueError as exc:
-        raise UserError(f"config key '{s.block}.filter_sizes': {exc}") from None
 
 
 def build_critic(name: str, cfg: DiscriminatorConfig) -> nn.Module:
@@ -315,7 +305,7 @@ def pretrain_model(job: TrainingJob, name: str) -> tuple[dict, list[dict]]:
                     "epochs": s.pretrain_epochs, "eval_every": s.eval_every, "curve_samples": s.eval_samples,
                     "grad_clip": s.grad_clip}
     G, curve = train_mle(job.train, job.test, job.vocab["size"], mle_settings, job.seed, job.device, job.oracle)
-    cfg = _critic_config(s, job.vocab["size"], job.train.shape[1])
+    cfg = discriminator_config(s, job.vocab["size"], job.train.shape[1])
     torch.manual_seed(stage_seed(job.seed, f"{name}-critic-init"))
     critic = build_critic(name, cfg)
     critic.reset_parameters(torch_generator(job.seed, f"{name}-critic-init"))
@@ -337,13 +327,7 @@ def adversarial_model(job: TrainingJob, name: str) -> tuple[dict, list[dict]] | 
     """REINFORCE with per-token rollouts from the pretrained checkpoint; resumable like LeakGAN's stage."""
     s = SETTINGS[name].from_dict(job.settings, stage="adversarial")
     ckpt, path = job.pretrained, job.pretrained_path
-    if ckpt.get("model") != name:
-        raise UserError(f"{path}: a '{ckpt.get('model')}' checkpoint, not {name}; "
-                        f"pass the output of `leakgan pretrain --model {name}`")
-    if ckpt.get("vocab_size") != job.vocab["size"] or ckpt.get("seq_len") != job.train.shape[1]:
-        raise UserError(f"{path}: trained for vocabulary {ckpt.get('vocab_size')} and length {ckpt.get('seq_len')}, "
-                        f"but the data have {job.vocab['size']} and {job.train.shape[1]}; re-run the {name} "
-                        "pretrain stage for this dataset")
+    checkpoints.check_pretrained(job, name, name)
     G = MLEGenerator.from_checkpoint(ckpt, job.device)
     try:
         critic = build_critic(name, DiscriminatorConfig(**ckpt["critic_config"]))
@@ -390,25 +374,9 @@ def adversarial_model(job: TrainingJob, name: str) -> tuple[dict, list[dict]] | 
 
 
 # The registry's trainers: one function per model and stage.
-def pretrain_seqgan(job: TrainingJob):
-    return pretrain_model(job, "seqgan")
-
-
-def adversarial_seqgan(job: TrainingJob):
-    return adversarial_model(job, "seqgan")
-
-
-def pretrain_seqgan_rescaled(job: TrainingJob):
-    return pretrain_model(job, "seqgan_rescaled")
-
-
-def adversarial_seqgan_rescaled(job: TrainingJob):
-    return adversarial_model(job, "seqgan_rescaled")
-
-
-def pretrain_rankgan(job: TrainingJob):
-    return pretrain_model(job, "rankgan")
-
-
-def adversarial_rankgan(job: TrainingJob):
-    return adversarial_model(job, "rankgan")
+pretrain_seqgan = functools.partial(pretrain_model, name="seqgan")
+adversarial_seqgan = functools.partial(adversarial_model, name="seqgan")
+pretrain_seqgan_rescaled = functools.partial(pretrain_model, name="seqgan_rescaled")
+adversarial_seqgan_rescaled = functools.partial(adversarial_model, name="seqgan_rescaled")
+pretrain_rankgan = functools.partial(pretrain_model, name="rankgan")
+adversarial_rankgan = functools.partial(adversarial_model, name="rankgan")
