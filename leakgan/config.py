@@ -186,6 +186,10 @@ def validate(config: Mapping, schema_dir: Path = SCHEMA_DIR) -> None:
                 merged = deep_merge(config.get(name, {}), ds[name])
                 _check(merged, model_schema(name), ("datasets", ds_name, name))
         _check_dataset(ds_name, ds, config)
+    training = config.get("training", {})
+    if training.get("select") == "best_validation" and training.get("validation_fraction") == 0:
+        raise ConfigError("config key 'training.select': best_validation needs a validation split; set "
+                          "training.validation_fraction above 0 or training.select to last")
     unknown = [n for n in config.get("report", {}).get("datasets", []) if n not in config.get("datasets", {})]
     if unknown:
         raise ConfigError(f"config key 'report.datasets': {', '.join(unknown)} not in 'datasets'")
@@ -319,6 +323,12 @@ def models_for(config: Mapping, name: str) -> list[str]:
     return list(ds.get("models", config.get("models", ["mle"])))
 
 
+def seeds_for(config: Mapping, name: str) -> list[int]:
+    """The training seeds of a dataset: its own `seeds` list or the global one."""
+    ds = dataset(config, name)
+    return list(ds.get("seeds", config.get("seeds", [config.get("seed", 42)])))
+
+
 def model_settings(config: Mapping, name: str, model: str) -> dict:
     """Global settings of `model`, updated by the dataset's own block for it."""
     return deep_merge(config.get(model, {}), dataset(config, name).get(model, {}))
@@ -346,7 +356,7 @@ def stage_settings(config: Mapping, name: str, model: str, stage: str) -> dict:
 
 def data_settings(config: Mapping, name: str) -> dict:
     """The dataset block without the keys that only concern models (so they don't re-trigger data stages)."""
-    models = set(registry.names()) | {"models"}
+    models = set(registry.names()) | {"models", "seeds"}
     return {k: v for k, v in dataset(config, name).items() if k not in models}
 
 

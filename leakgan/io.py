@@ -109,6 +109,13 @@ def write_jsonl(path: str | os.PathLike, records: Iterable[dict]) -> None:
     write_text(path, "".join(json.dumps(r, sort_keys=True) + "\n" for r in records))
 
 
+def append_jsonl(path: str | os.PathLike, record: dict) -> None:
+    """Add one JSON line to a file and flush it (a training curve that can be watched while it grows)."""
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps(record, sort_keys=True) + "\n")
+        handle.flush()
+
+
 def save_torch(path: str | os.PathLike, obj) -> None:
     """torch.save through memory, then atomically.
 

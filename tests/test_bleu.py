@@ -148,22 +148,41 @@ def test_small_vocabulary_matches_nltk(sentences, hypothesis, smoothing):
         assert ours[i] == pytest.approx(nltk_scores(sentences[:i] + sentences[i + 1:], sentence, smoothing=smoothing), abs=1e-9)
 
 
-def test_sacrebleu_deals_references_in_file_order():
-    hyps = [s.split() for s in ["a cat sat on the mat", "the dog ran in the park"]]
-    refs = [s.split() for s in ["a cat sat on a mat", "the dog ran to the park", "a cat is on the mat",
-                                 "dogs ran in the park", "one cat sat on the mat"]]
+def test_sacrebleu_gives_every_sample_the_whole_test_set_hand_checked():
+    hyps = [s.split() for s in ["the cat sat on the mat", "a dog sat on the mat"]]
+    refs = [s.split() for s in ["the cat sat on the mat", "a dog ran in the park"]]
+    # By hand, each hypothesis clipped by the largest count in either reference ("the" twice, from the first):
+    # 1-grams 6/6 + 6/6, 2-grams 5/5 + 4/5 ("dog sat" unmatched), 3-grams 4/4 + 2/4, 4-grams 3/3 + 1/3;
+    # lengths 12 against 12, so no brevity penalty: 100 * (12/12 * 9/10 * 6/8 * 4/6) ** (1/4).
     result = sacrebleu_corpus(hyps, refs)
-    # Reference j goes to hypothesis j mod 2; the odd one out leaves a gap (None).
-    streams = [["a cat sat on a mat", "the dog ran to the park"], ["a cat is on the mat", "dogs ran in the park"],
-               ["one cat sat on the mat", None]]
-    expected = sacrebleu.corpus_bleu(["a cat sat on the mat", "the dog ran in the park"], streams).score
-    assert 40 < expected < 100
-    assert result["score"] == pytest.approx(expected, abs=1e-12)
-    assert result["signature"].startswith("nrefs:var|case:mixed|eff:no|tok:13a|smooth:exp|version:")
-    # Fewer references than hypotheses: cycled, one each, so hypotheses equal to them score 100.
-    cycled = sacrebleu_corpus(hyps + hyps, hyps)
-    assert cycled["score"] == pytest.approx(100.0, abs=1e-9)
-    assert cycled["signature"].startswith("nrefs:1|")
+    assert result["score"] == pytest.approx(100 * 0.45 ** 0.25, abs=1e-9)  # 81.904...
+    assert result["signature"] == f"nrefs:2|case:mixed|eff:no|tok:13a|smooth:exp|version:{sacrebleu.__version__}"
+    # The brevity penalty takes the closest reference length (7, not 9): 100 * exp(1 - 7/6).
+    short = sacrebleu_corpus([hyps[0]], [s.split() for s in ["the cat sat on the mat today",
+                                                             "the cat sat on the big red mat"]])
+    assert short["score"] == pytest.approx(100 * math.exp(1 - 7 / 6), abs=1e-9)  # 84.648...
+    # sacrebleu itself, given one reference stream per test sentence (each repeated for every hypothesis)
+    for h, r in ((hyps, refs), ([hyps[0]], [s.split() for s in ["the cat sat on the mat today",
+                                                                   "the cat sat on the big red mat"]])):
+        streams = [[" ".join(ref)] * len(h) for ref in r]
+        assert sacrebleu.corpus_bleu([" ".join(x) for x in h], streams).score == pytest.approx(
+            sacrebleu_corpus(h, r)["score"], abs=1e-9)
+
+
+def test_sacrebleu_equals_sacrebleus_own_multi_reference_run_on_real_text():
+    references = _lines("coco/test_captions.txt")[:120]
+    hypotheses = _lines("coco/train_captions.txt")[:50] + [[]]  # an empty sample too
+    bleu = sacrebleu.metrics.BLEU()
+    hyps = [" ".join(h) for h in hypotheses]
+    expected = bleu.corpus_score(hyps, [[" ".join(r)] * len(hyps) for r in references])
+    result = sacrebleu_corpus(hypotheses, references)
+    assert 5 < expected.score < 60
+    assert result["score"] == pytest.approx(expected.score, abs=1e-9)
+    assert result["signature"] == str(bleu.get_signature()) and result["signature"].startswith("nrefs:120|")
+    with pytest.raises(UserError, match="no hypotheses to score"):
+        sacrebleu_corpus([], references)
+    with pytest.raises(UserError, match="empty reference set"):
+        sacrebleu_corpus(hypotheses, [])
 
 
 def write(path: Path, text: str) -> str:

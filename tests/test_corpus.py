@@ -360,3 +360,67 @@ def test_bad_settings_are_one_line(tmp_path, capsys):
     rc = cli.main(["prepare", "--dataset", "coco", "--settings", "{not json", "--source", str(source), "--seed", "1",
                    "--out-dir", str(out), "--no-progress"])
     assert_failed(rc, capsys.readouterr().err, out, "--settings: not valid JSON")
+
+
+# ---------------------------------------------------------------- num_train / num_test: all, and the stats
+
+COCO_BLOCK = {"type": "text", "format": "text", "lowercase": True, "pre_tokenizer": "whitespace", "max_len": 32}
+
+
+def test_coco_min_freq_10_on_the_benchmark_files_drops_half_of_train_and_most_of_test(tmp_path, capsys):
+    # min_freq 10 counted over 10k captions (the paper counted over 417k) keeps 852 of 4,605 words; the test file
+    # is then filtered with the vocabulary of the surviving training captions.
+    source, test_source = corpus("coco/train_captions.txt"), corpus("coco/test_captions.txt")
+    block = dict(COCO_BLOCK, min_freq=10, num_train=1000, num_test=300)
+    rc, err = prepare(capsys, tmp_path, "coco", block, source, test_source=test_source)
+    assert rc == 0, err
+    stats = json.loads((tmp_path / "stats.json").read_text(encoding="utf-8"))
+    assert stats["rejected"]["rare_word"] == 5256 and stats["sentences"]["after_filters"] == 4743
+    assert stats["dropped_share"] == {"min_freq": 0.5256, "length": 0.0001, "all_filters": 0.5257}
+    assert stats["vocabulary"] == {"read": 4605, "after_min_freq": 852, "after_filters": 843, "size_with_pad": 844}
+    assert stats["test"]["rejected"]["outside_training_vocabulary"] == 7807
+    assert stats["test"]["dropped_share"]["outside_training_vocabulary"] == 0.7807
+    assert stats["filters"] == {"lowercase": True, "pre_tokenizer": "whitespace", "min_freq": 10, "min_len": 1,
+                                "max_len": 32, "poem_shape": None, "num_train": 1000, "num_test": 300}
+
+
+def test_num_train_and_num_test_all_keep_every_sentence_that_passes(tmp_path, capsys):
+    source, test_source = corpus("coco/train_captions.txt"), corpus("coco/test_captions.txt")
+    block = dict(COCO_BLOCK, min_freq=1, num_train="all", num_test="all")
+    rc, err = prepare(capsys, tmp_path, "coco", block, source, test_source=test_source)
+    assert rc == 0, err
+    assert "coco: 9997 train / 6869 test sentences, vocabulary 4602" in err
+    vocab = check_files(tmp_path, 32, 9997, 6869)
+    stats = json.loads((tmp_path / "stats.json").read_text(encoding="utf-8"))
+    assert stats["rejected"] == {"empty": 0, "rare_word": 0, "too_short": 0, "too_long": 3, "poem_shape": 0}
+    assert stats["test"]["rejected"]["outside_training_vocabulary"] == 3129 and stats["test"]["rejected"]["too_long"] == 2
+    assert stats["filters"]["num_train"] == "all" and stats["num_train"] == 9997 and stats["num_test"] == 6869
+    # every kept training sentence, each once (a shuffle of the filtered file)
+    tokenize = Tokenizer("whitespace").split
+    lines = [" ".join(t) for t in tokenize(source.read_text(encoding="utf-8").lower().splitlines())]
+    kept = sorted(line for line in lines if len(line.split()) <= 32)
+    assert sorted((tmp_path / "train.words.txt").read_text(encoding="utf-8").splitlines()) == kept
+    assert vocab["size"] == 4602
+
+
+def test_num_train_all_without_test_source_takes_the_test_sentences_first(tmp_path, capsys):
+    source = corpus("news/news_sentences.txt")
+    block = {"type": "text", "min_freq": 1, "min_len": 20, "max_len": 51, "num_train": "all", "num_test": 1000}
+    rc, err = prepare(capsys, tmp_path, "wmt_benchmark", block, source)
+    assert rc == 0, err
+    check_files(tmp_path, 51, 9000, 1000)
+    train = set((tmp_path / "train.words.txt").read_text(encoding="utf-8").splitlines())
+    test = set((tmp_path / "test.words.txt").read_text(encoding="utf-8").splitlines())
+    assert len(train | test) == len({" ".join(line.split()) for line in source.read_text(encoding="utf-8").splitlines()})
+
+
+def test_num_test_all_needs_a_test_source_and_bad_values_are_named(tmp_path, capsys):
+    source = corpus("news/news_sentences.txt")
+    out = tmp_path / "out"
+    rc, err = prepare(capsys, out, "news", {"type": "text", "max_len": 51, "num_train": 100, "num_test": "all"}, source)
+    assert_failed(rc, err, out, "config.yaml: datasets.news.num_test is 'all', which needs a test_source")
+    rc, err = prepare(capsys, out, "news", {"type": "text", "max_len": 51, "num_train": "every", "num_test": 5}, source)
+    assert_failed(rc, err, out, "datasets.news.num_train", "'every' does not match '^all$'")
+    rc, err = prepare(capsys, out, "news", {"type": "text", "max_len": 51, "num_train": "all", "num_test": 10000}, source)
+    assert_failed(rc, err, out, "only 10000 sentences are left after filtering", "none would be left for training",
+                  "datasets.news.num_test")

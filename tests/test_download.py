@@ -183,3 +183,24 @@ def test_file_url(tmp_path):
     (tmp_path / "src.txt").write_bytes(b"one line\n")
     out = download((tmp_path / "src.txt").as_uri(), tmp_path / "copy.txt", sha(b"one line\n"), progress=False)
     assert out.read_bytes() == b"one line\n"
+
+
+def test_offline_download_prints_its_reason_where_snakemake_runs(tmp_path):
+    """An unreachable URL: the download job's one-line reason reaches snakemake's own stderr, not only the log."""
+    import socket
+
+    from tests.conftest import snakemake
+
+    with socket.socket() as probe:  # a port nothing listens on: the connection is refused at once
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/news.2016.en.shuffled.gz"
+    block = f"datasets={{offline: {{type: text, source: '{url}', format: text.gz, max_len: 20, num_train: 5, num_test: 5}}}}"
+    proc = snakemake(tmp_path, "--config", "scale=smoke", block, "--", "results/offline/data/stats.json",
+                     check=False, timeout=300)
+    assert proc.returncode != 0
+    reason = f"leakgan download: error: {url}: nothing downloaded after 4 tries (Connection refused)"
+    assert reason in proc.stderr, proc.stderr[-3000:]
+    logs = list((tmp_path / "logs" / "offline").glob("download-*.log"))
+    assert len(logs) == 1 and reason in logs[0].read_text(encoding="utf-8")
+    assert not (tmp_path / "resources").exists() or not list((tmp_path / "resources").rglob("*.gz"))

@@ -15,6 +15,8 @@ from leakgan.seeding import torch_generator
 from leakgan.stages.generate import format_lines
 from tests.conftest import planned_jobs, snakemake
 
+RUN = "seed42"  # the results folder of the default training seed
+
 WORDS = ["<pad>", "a", "man", "dog", "runs", "the", "sits", "cat", "on", "mat"]
 V, T = len(WORDS), 6
 SYN_V, SYN_T = 12, 5
@@ -36,18 +38,18 @@ def results(tmp_path_factory) -> Path:
     text[::3, 4:] = 0  # some sentences are padded at the end
     model, _ = train_mle(text, text, V, MLE_SETTINGS, seed=0, device=torch.device("cpu"))
     ckpt = model.checkpoint(MLE_SETTINGS, 0)
-    save_torch(root / "txt" / "mle" / "pretrain.pt", ckpt)
-    save_torch(root / "txt" / "rankgan" / "adversarial.pt", {**ckpt, "model": "rankgan"})  # another LSTM model
+    save_torch(root / "txt" / RUN / "mle" / "pretrain.pt", ckpt)
+    save_torch(root / "txt" / RUN / "rankgan" / "adversarial.pt", {**ckpt, "model": "rankgan"})  # another LSTM model
     settings = LeakGANSettings.defaults(**LEAKGAN_TINY)
     leakgan = build_model(settings, V, T, seed=0)
-    save_torch(root / "txt" / "leakgan" / "adversarial.pt", leakgan.checkpoint(settings.to_dict(), 0))
+    save_torch(root / "txt" / RUN / "leakgan" / "adversarial.pt", leakgan.checkpoint(settings.to_dict(), 0))
     write_vocab(root / "txt" / "data" / "vocab.json", V, WORDS, 0, T)
 
     synthetic = torch.randint(0, SYN_V, (48, SYN_T), generator=gen)
     model, _ = train_mle(synthetic, synthetic, SYN_V, MLE_SETTINGS, seed=0, device=torch.device("cpu"))
-    save_torch(root / "syn" / "mle" / "pretrain.pt", model.checkpoint(MLE_SETTINGS, None))
+    save_torch(root / "syn" / RUN / "mle" / "pretrain.pt", model.checkpoint(MLE_SETTINGS, None))
     write_vocab(root / "syn" / "data" / "vocab.json", SYN_V, None, None, SYN_T, source="oracle")
-    write_tokens(root / "syn" / "mle" / "samples.ids.txt", synthetic[:7].numpy())
+    write_tokens(root / "syn" / RUN / "mle" / "samples.ids.txt", synthetic[:7].numpy())
     return root
 
 
@@ -75,7 +77,7 @@ def test_lines_are_the_models_samples_at_alpha_decoded_and_cut_at_the_first_pad(
     # Exactly model.sample from the "generate" stream of the seed: α and the seed are what was asked.
     from leakgan.models.registry import load_model
 
-    model = load_model(results / "txt" / "mle" / "pretrain.pt")
+    model = load_model(results / "txt" / RUN / "mle" / "pretrain.pt")
     for alpha, seed in ((0.7, 3), (2.0, 4)):
         tokens = model.sample(40, alpha, torch_generator(seed, "generate"))
         expected = []
@@ -105,7 +107,7 @@ def test_same_seed_same_lines_other_seed_other_lines(results, model, capsys):
 
 def test_a_results_folder_defaults_to_leakgan(results, capsys):
     folder = lines(capsys, results / "txt", "-n", 10)
-    checkpoint = lines(capsys, results / "txt" / "leakgan" / "adversarial.pt", "-n", 10)
+    checkpoint = lines(capsys, results / "txt" / RUN / "leakgan" / "adversarial.pt", "-n", 10)
     assert folder == checkpoint
     assert folder != lines(capsys, results / "txt", "--model", "mle", "-n", 10)
 
@@ -125,20 +127,20 @@ def test_synthetic_data_prints_ids_and_takes_an_id_prefix(results, capsys):
     got = lines(capsys, results / "syn", "--model", "mle", "-n", 12)
     rows = [[int(t) for t in line.split()] for line in got]
     assert len(rows) == 12 and all(len(r) == SYN_T and all(0 <= t < SYN_V for t in r) for r in rows)
-    prefixed = lines(capsys, results / "syn" / "mle" / "pretrain.pt", "-n", 12, "--prefix", "11 0 4")
+    prefixed = lines(capsys, results / "syn" / RUN / "mle" / "pretrain.pt", "-n", 12, "--prefix", "11 0 4")
     assert all(line.split()[:3] == ["11", "0", "4"] for line in prefixed)
 
 
 def test_a_synthetic_checkpoint_needs_no_vocab_a_text_one_does(results, tmp_path, capsys):
-    shutil.copy(results / "syn" / "mle" / "pretrain.pt", tmp_path / "syn.pt")
+    shutil.copy(results / "syn" / RUN / "mle" / "pretrain.pt", tmp_path / "syn.pt")
     assert len(lines(capsys, tmp_path / "syn.pt", "-n", 4)) == 4
-    shutil.copy(results / "txt" / "mle" / "pretrain.pt", tmp_path / "txt.pt")
+    shutil.copy(results / "txt" / RUN / "mle" / "pretrain.pt", tmp_path / "txt.pt")
     code, out, err = generate(capsys, tmp_path / "txt.pt", "-n", 4)
     assert (code, out) == (2, "")
     assert err == (f"leakgan generate: error: {tmp_path / 'txt.pt'}: a text model, but "
                    f"{tmp_path.parent / 'data' / 'vocab.json'} is not there; pass --vocab PATH "
                    "(results/<dataset>/data/vocab.json of the data it was trained on)\n")
-    beside = lines(capsys, results / "txt" / "mle" / "pretrain.pt", "-n", 4)
+    beside = lines(capsys, results / "txt" / RUN / "mle" / "pretrain.pt", "-n", 4)
     assert lines(capsys, tmp_path / "txt.pt", "-n", 4, "--vocab", results / "txt" / "data" / "vocab.json") == beside
 
 
@@ -168,13 +170,13 @@ def test_any_registered_model_samples_and_one_without_prefix_support_refuses(res
     spec = registry.ModelSpec(name="unigram_test", label="U", model_class="tests.test_generate:Unigram",
                               settings_class="", stages=("pretrain",), trainers={"pretrain": ""}, schema=Path())
     monkeypatch.setitem(registry._MODELS, spec.name, spec)
-    save_torch(results / "txt" / "unigram_test" / "pretrain.pt", {"model": "unigram_test", "seq_len": T, "pad_id": 0})
+    save_torch(results / "txt" / RUN / "unigram_test" / "pretrain.pt", {"model": "unigram_test", "seq_len": T, "pad_id": 0})
     try:
         assert len(lines(capsys, results / "txt", "--model", "unigram_test", "-n", 6)) == 6
         code, out, err = generate(capsys, results / "txt", "--model", "unigram_test", "-n", 6, "--prefix", "a",
                                   "--out", tmp_path / "x.txt")
     finally:
-        shutil.rmtree(results / "txt" / "unigram_test")
+        shutil.rmtree(results / "txt" / RUN / "unigram_test")
     assert (code, out) == (2, "")
     assert err == ("leakgan generate: error: --prefix: model 'unigram_test' (Unigram) cannot start sentences "
                    "with given words; leave --prefix out\n")
@@ -196,22 +198,22 @@ def error_cases(results: Path, tmp: Path):
         ([results / "syn", "--model", "mle", "-n", 3, "--prefix", "a"],
          "--prefix: synthetic data takes token ids (integers), not 'a'"),
         ([txt, "--model", "seqgan", "-n", 3],
-         f"{txt / 'seqgan' / 'adversarial.pt'}: no trained 'seqgan' model in {txt} "
+         f"{txt / RUN / 'seqgan' / 'adversarial.pt'}: no trained 'seqgan' model in {txt} "
          "(trained there: mle, leakgan, rankgan); pass --model NAME"),
         ([txt, "--model", "gpt", "-n", 3],
          f"unknown model 'gpt' (registered: {', '.join(registry.names())})"),
         ([tmp / "nowhere", "-n", 3], f"{tmp / 'nowhere'}: not found (expected a results/<dataset> folder or a checkpoint file)"),
-        ([txt / "mle" / "pretrain.pt", "--model", "leakgan", "-n", 3],
-         f"{txt / 'mle' / 'pretrain.pt'}: a checkpoint of model 'mle', not 'leakgan'; "
+        ([txt / RUN / "mle" / "pretrain.pt", "--model", "leakgan", "-n", 3],
+         f"{txt / RUN / 'mle' / 'pretrain.pt'}: a checkpoint of model 'mle', not 'leakgan'; "
          "leave --model out or give the right checkpoint"),
         ([txt, "-n", 3, "--vocab", tmp / "missing.json"], f"{tmp / 'missing.json'}: file not found"),
         ([txt, "-n", 3, "--vocab", results / "syn" / "data" / "vocab.json"],
          f"{results / 'syn' / 'data' / 'vocab.json'}: a vocabulary of 12 tokens, but "
-         f"{txt / 'leakgan' / 'adversarial.pt'} was trained on 10; pass the vocab.json of its dataset with --vocab"),
+         f"{txt / RUN / 'leakgan' / 'adversarial.pt'} was trained on 10; pass the vocab.json of its dataset with --vocab"),
         (["-n", 3], "give a results folder (results/<dataset>) or a checkpoint file, or --from-ids FILE"),
-        (["--from-ids", results / "syn" / "mle" / "samples.ids.txt", "-n", 3],
+        (["--from-ids", results / "syn" / RUN / "mle" / "samples.ids.txt", "-n", 3],
          "--from-ids decodes FILE as it is; leave out -n (for sampling a model)"),
-        ([txt, "--from-ids", results / "syn" / "mle" / "samples.ids.txt"],
+        ([txt, "--from-ids", results / "syn" / RUN / "mle" / "samples.ids.txt"],
          "give either RESULTS_DIR_OR_CHECKPOINT (sample a model) or --from-ids FILE, not both"),
     ]
 
@@ -225,7 +227,7 @@ def test_each_user_error_is_one_line_exit_2_and_nothing_written(results, tmp_pat
 
 
 def test_from_ids_decodes_an_existing_sample_file(results, tmp_path, capsys):
-    ids = results / "syn" / "mle" / "samples.ids.txt"
+    ids = results / "syn" / RUN / "mle" / "samples.ids.txt"
     assert lines(capsys, "--from-ids", ids) == ids.read_text().splitlines()  # synthetic: the ids as they are
     text_ids = tmp_path / "txt" / "m" / "samples.ids.txt"
     write_tokens(text_ids, [[1, 2, 4, 0, 0, 0], [5, 7, 6, 8, 5, 9]])
@@ -235,14 +237,14 @@ def test_from_ids_decodes_an_existing_sample_file(results, tmp_path, capsys):
 
 @pytest.mark.slow
 def test_workflow_makes_samples_txt_of_a_synthetic_dataset(tmp_path):
-    plan = snakemake(tmp_path, "-n", "--config", "scale=smoke", "--", "results/synthetic-20/mle/samples.txt",
+    plan = snakemake(tmp_path, "-n", "--config", "scale=smoke", "--", "results/synthetic-20/seed42/mle/samples.txt",
                      timeout=120)
     assert planned_jobs(plan.stdout) == {"oracle": 1, "pretrain": 1, "sample": 1, "synthetic_samples_text": 1}
     # The rule itself, on evaluation samples already there: the same sequences, one per line.
-    ids = tmp_path / "results" / "synthetic-20" / "real" / "samples.ids.txt"
+    ids = tmp_path / "results" / "synthetic-20" / RUN / "real" / "samples.ids.txt"
     write_tokens(ids, [[3, 1, 4], [1, 5, 9]])
     write_vocab(tmp_path / "results" / "synthetic-20" / "data" / "vocab.json", 10, None, None, 3, source="oracle")
     snakemake(tmp_path, "--config", "scale=smoke", "--allowed-rules", "synthetic_samples_text", "--",
-              "results/synthetic-20/real/samples.txt", timeout=120)
+              "results/synthetic-20/seed42/real/samples.txt", timeout=120)
     assert (ids.parent / "samples.txt").read_text() == "3 1 4\n1 5 9\n"
-    assert (tmp_path / "logs" / "synthetic-20" / "real" / "samples_text.benchmark.tsv").exists()
+    assert (tmp_path / "logs" / "synthetic-20" / RUN / "real" / "samples_text.benchmark.tsv").exists()

@@ -19,12 +19,14 @@ pytestmark = pytest.mark.slow
 TARGET = "results/synthetic-20/nll.json"
 ALL_MODELS = ["mle", "seqgan", "seqgan_rescaled", "rankgan", "leakgan"]
 SMOKE = ["--config", "scale=smoke", f"models=[{', '.join(ALL_MODELS)}]"]
-DATA_FILES = ["data/train.txt", "data/test.txt", "data/vocab.json", "oracle/oracle.pt", "real/samples.ids.txt",
-              "mle/pretrain.pt", "mle/samples.ids.txt", "leakgan/pretrain.pt", "leakgan/adversarial.pt",
-              "leakgan/samples.ids.txt"]
+RUN = "seed42"  # the one training chain of the default `seeds: [42]`
+DATA_FILES = ["data/train.txt", "data/test.txt", "data/vocab.json", "oracle/oracle.pt", f"{RUN}/real/samples.ids.txt",
+              f"{RUN}/mle/pretrain.pt", f"{RUN}/mle/samples.ids.txt", f"{RUN}/leakgan/pretrain.pt",
+              f"{RUN}/leakgan/adversarial.pt", f"{RUN}/leakgan/samples.ids.txt"]
 # every training output and sample file of the GAN baselines too
-DATA_FILES += [f"{m}/{f}" for m in ("seqgan", "seqgan_rescaled", "rankgan")
+DATA_FILES += [f"{RUN}/{m}/{f}" for m in ("seqgan", "seqgan_rescaled", "rankgan")
                for f in ("pretrain.pt", "adversarial.pt", "samples.ids.txt")]
+TEMPERATURES = [1.0, 0.9, 0.8, 0.67, 0.5]
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +39,43 @@ def finished_run(tmp_path_factory) -> Path:
 def test_nll_json_has_every_field(finished_run):
     result = json.loads((finished_run / TARGET).read_text())
     assert result["dataset"] == "synthetic-20"
-    assert result["scale"] == "smoke" and result["seed"] == 42 and result["seq_len"] == 20
+    assert result["scale"] == "smoke" and result["seeds"] == [42] and result["data_seed"] == 42
+    assert result["seq_len"] == 20
+    assert result["training"] == {"validation_fraction": 0.05, "select": "best_validation"}
+    one_seed = json.loads((finished_run / f"results/synthetic-20/{RUN}/nll.json").read_text())
+    assert one_seed["seed"] == 42 and one_seed["models"]["mle"]["oracle_nll"] == result["models"]["mle"]["oracle_nll"]
     assert set(result["models"]) == {"real", *ALL_MODELS, "leakgan_matched"}
+    # one seed: the values, no spread and no test
+    assert result["models"]["mle"]["stats"]["oracle_nll"] == {
+        "values": [one_seed["models"]["mle"]["oracle_nll"]], "mean": result["models"]["mle"]["oracle_nll"],
+        "std": None, "n": 1, "p_value": None}
+    # the frontier: every model at every α, NLL-test of the tempered model
+    assert set(result["frontier"]) == set(ALL_MODELS)
+    for model, points in result["frontier"].items():
+        assert [p["temperature"] for p in points] == TEMPERATURES, model
+        assert all(math.isfinite(p["oracle_nll"]) and math.isfinite(p["nll_test"]) for p in points), model
+    mle_at_1 = result["frontier"]["mle"][0]
+    assert mle_at_1["nll_test"] == result["models"]["mle"]["nll_test"]  # same model, same α, same test set
+    assert result["equal_diversity"]["mle"]["temperature"] == 1.0
+    # budgets: deterministic counts from the checkpoints, wall times from the jobs' benchmark files
+    mle_budget = result["models"]["mle"]["budget"]
+    assert mle_budget["pretrain"]["epochs"] == 2 and mle_budget["pretrain"]["generator_updates"] == 2 * 5  # 285 / 64
+    assert mle_budget["pretrain"]["training_tokens"] == 2 * 285 * 20  # 300 sequences less 15 held out
+    assert set(mle_budget["wall_time_s"]) >= {"pretrain", "sample", "evaluate", "frontier"}
+    assert set(result["models"]["leakgan"]["budget"]) >= {"pretrain", "adversarial", "wall_time_s"}
+    # provenance: the code, the libraries, each model's resolved settings and the data
+    import torch
+
+    from leakgan.metrics.provenance import settings_hash
+
+    origin = result["provenance"]
+    assert origin["environment"]["torch"] == torch.__version__ and origin["environment"]["device"] == "cpu"
+    assert set(origin["models"]) == set(ALL_MODELS)
+    leakgan_block = origin["models"]["leakgan"]
+    assert leakgan_block["settings"]["temperature"] == 0.6667 and leakgan_block["settings"]["emb_dim"] == 16
+    assert leakgan_block["sha256"] == settings_hash(leakgan_block["settings"])
+    assert origin["data"]["vocab_size"] == 200
+    assert origin["data"]["train"]["sequences"] == 300 and origin["data"]["test"]["sequences"] == 100
     assert result["models"]["leakgan"]["temperature"] == 0.6667
     assert result["models"]["leakgan_matched"]["temperature"] == 1.0
     for name, scores in result["models"].items():
@@ -47,7 +84,7 @@ def test_nll_json_has_every_field(finished_run):
             assert math.isfinite(scores[key]) and scores[key] > 0, (name, key)
     curve = result["models"]["mle"]["curve"]
     assert [p["epoch"] for p in curve] == [0, 1, 2]
-    assert all(math.isfinite(p["oracle_nll"]) and math.isfinite(p["nll_test"]) for p in curve)
+    assert all(math.isfinite(p[k]) for p in curve for k in ("oracle_nll", "nll_test", "nll_valid"))
     stages = [p["stage"] for p in result["models"]["leakgan"]["curve"]]
     assert stages[0] == "pretrain" and stages[-1] == "adversarial"
     adversarial = [p for p in result["models"]["leakgan"]["curve"] if p["stage"] == "adversarial"]
@@ -55,9 +92,9 @@ def test_nll_json_has_every_field(finished_run):
     assert all(math.isfinite(p["oracle_nll"]) for p in adversarial)
     # The real data is the oracle's own distribution: it scores best under the oracle.
     assert result["models"]["real"]["oracle_nll"] < result["models"]["mle"]["oracle_nll"]
-    for log in ("oracle.log", "mle/pretrain.log"):
+    for log in ("oracle.log", f"{RUN}/mle/pretrain.log"):
         assert (finished_run / "logs" / "synthetic-20" / log).exists()
-    assert "mle: 100%" in (finished_run / "logs/synthetic-20/mle/pretrain.log").read_text()
+    assert "mle: 100%" in (finished_run / f"logs/synthetic-20/{RUN}/mle/pretrain.log").read_text()
 
 
 def test_complete_run_plans_nothing(finished_run):
@@ -68,19 +105,21 @@ def test_complete_run_plans_nothing(finished_run):
 
 def test_changing_an_mle_setting_replans_only_training_and_after(finished_run):
     proc = snakemake(finished_run, "--config", "scale=smoke", "mle={lr: 0.005}", "-n", "--", TARGET)
-    assert planned_jobs(proc.stdout) == {"pretrain": 1, "sample": 1, "evaluate_synthetic": 1, "nll": 1}
+    assert planned_jobs(proc.stdout) == {"pretrain": 1, "sample": 1, "evaluate_synthetic": 1, "frontier": 1,
+                                         "nll": 1, "aggregate_nll": 1}
 
 
 def test_changing_an_adversarial_setting_does_not_redo_pretraining(finished_run):
     proc = snakemake(finished_run, "--config", "scale=smoke", "leakgan={delta: 16.0}", "-n", "--", TARGET)
     # LeakGAN's samples at its own α and at the matched α are both redone.
-    assert planned_jobs(proc.stdout) == {"adversarial": 1, "sample": 2, "evaluate_synthetic": 2, "nll": 1}
+    assert planned_jobs(proc.stdout) == {"adversarial": 1, "sample": 2, "evaluate_synthetic": 2, "frontier": 1,
+                                         "nll": 1, "aggregate_nll": 1}
 
 
 def test_deleting_an_intermediate_replans_only_what_depends_on_it(tmp_path, finished_run):
     workdir = tmp_path / "copy"
     shutil.copytree(finished_run, workdir, symlinks=True)
-    samples = "results/synthetic-20/mle/samples.ids.txt"
+    samples = f"results/synthetic-20/{RUN}/mle/samples.ids.txt"
     (workdir / samples).unlink()
     # Snakemake (since 7.7) keeps an up-to-date final target even when an intermediate is gone ...
     assert planned_jobs(snakemake(workdir, *SMOKE, "-n", "--", TARGET).stdout) == {}
@@ -88,7 +127,7 @@ def test_deleting_an_intermediate_replans_only_what_depends_on_it(tmp_path, fini
     assert planned_jobs(snakemake(workdir, *SMOKE, "-n", "--", samples).stdout) == {"sample": 1}
     # ... and forcing it re-plans exactly the stages downstream of it, not the oracle or training.
     forced = snakemake(workdir, *SMOKE, "-n", "--forcerun", samples, "--", TARGET)
-    assert planned_jobs(forced.stdout) == {"sample": 1, "evaluate_synthetic": 1, "nll": 1}
+    assert planned_jobs(forced.stdout) == {"sample": 1, "evaluate_synthetic": 1, "nll": 1, "aggregate_nll": 1}
     snakemake(workdir, *SMOKE, "--", samples)
     # Rebuilt with the same seed, the file has the same bytes, so nothing after it is stale.
     assert (workdir / samples).read_bytes() == (finished_run / samples).read_bytes()
@@ -127,26 +166,31 @@ def test_killed_training_job_leaves_no_complete_looking_output(tmp_path):
     cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(tmp_path), "--cores", "2",
            *long_run, "--", TARGET]
     proc = subprocess.Popen(cmd, cwd=tmp_path, env=tool_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    log = tmp_path / "logs/synthetic-20/mle/pretrain.log"
+    log = tmp_path / f"logs/synthetic-20/{RUN}/mle/pretrain.log"
+    curve = tmp_path / f"results/synthetic-20/{RUN}/mle/pretrain.jsonl"
     deadline = time.time() + 120
     victim = None
+    live_curve = []
     while time.time() < deadline and victim is None:
         time.sleep(0.5)
         if log.exists() and "epoch/s" in log.read_text():  # training is past its first epoch
+            # the curve file grows while the job runs: the epoch-0 point is there already
+            live_curve = [json.loads(line) for line in curve.read_text().splitlines()]
             for child in psutil.Process(proc.pid).children(recursive=True):
                 cmdline = child.cmdline()
                 if "pretrain" in cmdline and child.name() not in ("sh", "bash"):
                     victim = child
     assert victim is not None, "the training job never started"
+    assert [p["epoch"] for p in live_curve] == [0] and "nll_valid" in live_curve[0]
     victim.send_signal(signal.SIGKILL)
     proc.communicate(timeout=120)
     assert proc.returncode != 0
-    mle_dir = tmp_path / "results/synthetic-20/mle"
+    mle_dir = tmp_path / f"results/synthetic-20/{RUN}/mle"
     assert not (mle_dir / "pretrain.pt").exists()
     assert not (mle_dir / "pretrain.jsonl").exists()
     # The next run plans the training job again, and everything after it.
     dry = snakemake(tmp_path, *long_run, "-n", "--", TARGET)
     assert planned_jobs(dry.stdout) == {"pretrain": 1, "sample": 1, "sample_real": 1, "evaluate_synthetic": 2,
-                                        "nll": 1}
+                                        "frontier": 1, "nll": 1, "aggregate_nll": 1}
 
 

@@ -60,6 +60,8 @@ def test_nll_table_puts_table_1_beside_ours():
         "| LeakGAN | 0.6667 | 7.500 | 7.038 | 7.200 |",
         "| LeakGAN (α=1) | 1 | 8.250 | - | 7.200 |",
         "| Real | - | 5.750 | 5.750 | 5.800 |",
+        # the paper's test (LeakGAN vs the best other model); ours needs two seeds or more
+        "| p-value: LeakGAN vs the best other | - | - | < 1e-6 | - |",
     ]
 
 
@@ -69,7 +71,7 @@ def test_nll_table_length_40_and_unknown_length():
     title, header, rows = nll_table(nll_result(30))
     assert title == "synthetic-30: oracle NLL (no paper numbers for this length)"
     assert header == ["Model", "α", "oracle NLL", "NLL-test"]
-    assert [r[0] for r in rows] == ["MLE", "LeakGAN", "LeakGAN (α=1)", "Real"]
+    assert [r[0] for r in rows] == ["MLE", "LeakGAN", "LeakGAN (α=1)", "Real"]  # no paper, one seed: no p row
 
 
 def test_bleu_table_wmt_layout_of_table_2():
@@ -84,6 +86,7 @@ def test_bleu_table_wmt_layout_of_table_2():
         "| RankGAN | - | - | 0.778 | - | 0.478 | - | 0.411 | - | 0.463 | - |",
         "| LeakGAN | 0.6667 | 0.750 | 0.956 | 0.650 | 0.819 | 0.550 | 0.627 | 0.450 | 0.498 | 4.500 |",
         "| LeakGAN (α=1) | 1 | 0.650 | - | 0.550 | - | 0.450 | - | 0.350 | - | 4.500 |",
+        "| p-value: LeakGAN vs the best other | - | - | < 1e-6 | - | < 1e-6 | - | < 1e-6 | - | < 1e-6 | - |",
     ]
 
 
@@ -98,7 +101,8 @@ def test_bleu_table_poems_has_paper_bleu2_only():
     assert title == "poems: BLEU (Table 4, Chinese Poems)"
     assert header == ["Model", "α", "BLEU-2", "BLEU-2 (paper)", "BLEU-3", "BLEU-4", "BLEU-5", "NLL-test"]
     assert {r[0]: r[3] for r in rows} == {"MLE": "-", "SeqGAN": "0.738", "RankGAN": "0.812",
-                                          "LeakGAN": "0.881", "LeakGAN (α=1)": "-"}
+                                          "LeakGAN": "0.881", "LeakGAN (α=1)": "-",
+                                          "p-value: LeakGAN vs the best other": "< 1e-6"}
 
 
 def test_bleu_table_own_corpus_has_no_paper_columns():
@@ -152,7 +156,7 @@ def test_plot_curves_writes_a_png(tmp_path):
 
 
 def _args(results, **kw):
-    defaults = dict(markdown=None, html=None, figure=None, num_samples=20, seed=42)
+    defaults = dict(markdown=None, html=None, figure=None, frontier=None, num_samples=20, seed=42)
     return Namespace(results=[str(p) for p in results], **{**defaults, **kw})
 
 

@@ -32,11 +32,20 @@ def test_coco_smoke_pipeline_writes_bleu_json(tmp_path):
         assert scores["sacrebleu_signature"].startswith("nrefs:")
         model = name.removesuffix("_matched")
         suffix = ".matched" if name.endswith("_matched") else ""
-        lines = (tmp_path / f"results/coco/{model}/samples{suffix}.txt").read_text().splitlines()
+        lines = (tmp_path / f"results/coco/seed42/{model}/samples{suffix}.txt").read_text().splitlines()
         assert len(lines) == 200
         assert all(set(line.split()) <= words for line in lines)
     assert result["models"]["leakgan"]["temperature"] == 0.6667
     assert result["models"]["mle"]["temperature"] == 1.0
+    # the frontier on text: BLEU and self-BLEU of the samples and NLL-test of the tempered model at each α
+    for model, points in result["frontier"].items():
+        assert [p["temperature"] for p in points] == [1.0, 0.9, 0.8, 0.67, 0.5], model
+        for point in points:
+            assert all(math.isfinite(point[k]) for k in ("bleu2", "bleu5", "self_bleu2", "nll_test")), model
+    # text curves: BLEU-2 of fresh samples against the test set and the validation NLL, while training
+    for model in ("mle", "seqgan", "leakgan"):
+        evaluated = [p for p in result["models"][model]["curve"] if "nll_test" in p]
+        assert evaluated and all(0.0 <= p["bleu2"] <= 1.0 and math.isfinite(p["nll_valid"]) for p in evaluated)
     table = (tmp_path / "results/tables.md").read_text()
     for label in ("| MLE |", "| SeqGAN |", "| SeqGAN (rescaled) |", "| RankGAN |", "| LeakGAN |"):
         assert label in table, label

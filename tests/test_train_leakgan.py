@@ -62,7 +62,7 @@ def data(pretrained, tmp_path):
 def stage_args(folder: Path, **kw) -> argparse.Namespace:
     base = dict(model="leakgan", settings=json.dumps({**base_block("leakgan"), **TINY}), train=str(folder / "train.txt"),
                 test=str(folder / "test.txt"), vocab=str(folder / "vocab.json"), oracle=None, seed=3, device="cpu",
-                threads=0)
+                threads=0, training=json.dumps({"validation_fraction": 0.05, "select": "best_validation"}))
     return argparse.Namespace(**{**base, **kw})
 
 

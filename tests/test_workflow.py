@@ -91,6 +91,20 @@ def test_every_rule_has_a_docstring(tmp_path):
 
 def test_smoke_dry_run_plans_the_synthetic_20_jobs(tmp_path):
     proc = snakemake(tmp_path, "-n", *SMOKE, "--", "results/synthetic-20/nll.json", timeout=120)
+    # one seed (seeds: [42]): mle and leakgan, LeakGAN also at the matched α, each model's frontier
     assert planned_jobs(proc.stdout) == {
-        "oracle": 1, "pretrain": 2, "adversarial": 1, "sample": 3, "sample_real": 1, "evaluate_synthetic": 4, "nll": 1,
+        "oracle": 1, "pretrain": 2, "adversarial": 1, "sample": 3, "sample_real": 1, "evaluate_synthetic": 4,
+        "frontier": 2, "nll": 1, "aggregate_nll": 1,
     }
+
+
+def test_seeds_make_one_chain_each_and_share_the_data_stages(tmp_path):
+    proc = snakemake(tmp_path, "-n", *SMOKE, "seeds=[1, 2, 3]", "--", "results/synthetic-20/nll.json", timeout=120)
+    assert planned_jobs(proc.stdout) == {
+        "oracle": 1, "pretrain": 6, "adversarial": 3, "sample": 9, "sample_real": 3, "evaluate_synthetic": 12,
+        "frontier": 6, "nll": 3, "aggregate_nll": 1,
+    }
+    # a dataset's own seeds win over the global list
+    own = snakemake(tmp_path, "-n", *SMOKE, "seeds=[1, 2, 3]", "datasets={synthetic-20: {seeds: [5]}}", "--",
+                    "results/synthetic-20/nll.json", timeout=120)
+    assert "results/synthetic-20/seed5/nll.json" in own.stdout and "seed1/" not in own.stdout

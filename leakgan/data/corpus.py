@@ -21,7 +21,7 @@ from tqdm import tqdm
 
 from leakgan.data.parallel import fixed_mmap_threshold, map_blocks
 from leakgan.data.readers import BATCH, BadLines, ReadCounts, check_bad_lines, decode_block, normalise, read_blocks
-from leakgan.data.settings import CorpusSettings
+from leakgan.data.settings import ALL, CorpusSettings
 from leakgan.data.tokenize import _MARK, END, Tokenizer, poem_shape_ok
 from leakgan.errors import UserError
 from leakgan.io import write_json, write_text, write_vocab
@@ -160,12 +160,36 @@ class Reservoir:
         return self.rows[:n], self.lengths[:n]
 
 
-def filter_and_sample(path, settings: CorpusSettings, vocab: dict[str, int], k: int, rng: np.random.Generator,
-                      progress: bool, member: str | None = None, workers: int = 1) -> tuple[Reservoir, dict, np.ndarray]:
-    """Pass 2: drop rare-word, wrong-length and wrong-shape sentences; sample k of the rest."""
+class KeepAll:
+    """Every sentence of a stream, in stream order (`num_train: all` / `num_test: all`); draws no random numbers."""
+
+    def __init__(self, max_len: int):
+        self.max_len, self.seen = max_len, 0
+        self._rows: list[np.ndarray] = []
+        self._lengths: list[np.ndarray] = []
+
+    def offer(self, rows: np.ndarray, lengths: np.ndarray) -> None:
+        self.seen += len(rows)
+        self._rows.append(rows)
+        self._lengths.append(lengths)
+
+    def sample(self) -> tuple[np.ndarray, np.ndarray]:
+        if not self._rows:
+            return np.zeros((0, self.max_len), dtype=np.int32), np.zeros(0, dtype=np.int32)
+        return np.concatenate(self._rows), np.concatenate(self._lengths)
+
+
+def _share(part: int, whole: int) -> float:
+    return round(part / whole, 4) if whole else 0.0
+
+
+def filter_and_sample(path, settings: CorpusSettings, vocab: dict[str, int], k: int | None, rng: np.random.Generator,
+                      progress: bool, member: str | None = None, workers: int = 1) -> tuple[Reservoir | KeepAll, dict, np.ndarray]:
+    """Pass 2: drop rare-word, wrong-length and wrong-shape sentences; sample k of the rest (k None: keep them all)."""
     counts, rejected, bad = ReadCounts(), collections.Counter(), BadLines()
-    reservoir = Reservoir(k, settings.max_len, rng)
-    word_counts = np.zeros(len(vocab), dtype=np.int64)
+    reservoir = KeepAll(settings.max_len) if k is None else Reservoir(k, settings.max_len, rng)
+    # ids run from 0 (first pass) or 1 (the test pass, whose vocabulary leaves id 0 to the pad token)
+    word_counts = np.zeros(max(vocab.values(), default=-1) + 1, dtype=np.int64)
     histogram = np.zeros(settings.max_len + 1, dtype=np.int64)
     blocks = _numbered(read_blocks(path, settings, counts, member), counts)
     with _progress(f"filter {Path(path).name}", progress) as bar:
@@ -174,7 +198,7 @@ def filter_and_sample(path, settings: CorpusSettings, vocab: dict[str, int], k: 
             rejected.update(block_rejected)
             bad.add(block_bad)
             if len(rows):
-                word_counts += np.bincount(rows[rows >= 0], minlength=len(vocab))
+                word_counts += np.bincount(rows[rows >= 0], minlength=len(word_counts))
                 histogram += np.bincount(lengths, minlength=settings.max_len + 1)
                 reservoir.offer(rows, lengths)
             bar.update(counts.lines - bar.n)
@@ -191,6 +215,12 @@ def filter_and_sample(path, settings: CorpusSettings, vocab: dict[str, int], k: 
                       "after_min_freq": after_freq,
                       "after_length": after_freq - rejected["too_short"] - rejected["too_long"],
                       "after_filters": reservoir.seen},
+        # the share of the non-empty sentences each filter dropped, and of all filters together
+        "dropped_share": {"min_freq": _share(rejected["rare_word"], counts.lines - invalid - rejected["empty"]),
+                          "length": _share(rejected["too_short"] + rejected["too_long"],
+                                           counts.lines - invalid - rejected["empty"]),
+                          "all_filters": _share(counts.lines - invalid - rejected["empty"] - reservoir.seen,
+                                                counts.lines - invalid - rejected["empty"])},
         # index = sentence length in tokens, value = surviving sentences of that length
         "length_histogram": histogram.tolist(),
     }
@@ -228,14 +258,24 @@ def prepare(settings: CorpusSettings, source: str | Path, out_dir: str | Path, s
     # Ids of the words that pass min_freq, most frequent first (ties by the word) so ids are reproducible.
     frequent = sorted((w for w, c in words.items() if c >= settings.min_freq), key=lambda w: (-words[w], w))
     kept_ids = {w: i for i, w in enumerate(frequent)}
-    k = settings.num_train if test_source else settings.num_train + settings.num_test
+    if settings.num_test == ALL and not test_source:
+        raise UserError(f"config.yaml: {settings.key('num_test')} is 'all', which needs a test_source (without one the "
+                        "test set is sampled from source and nothing would be left to train on); give a number")
+    if settings.num_train == ALL:
+        k = None  # keep every sentence that passes the filters
+    else:
+        k = settings.num_train if test_source else settings.num_train + settings.num_test
     reservoir, stats, pool_counts = filter_and_sample(source, settings, kept_ids, k, rng, progress, workers=workers)
     thresholds = (f"min_freq={settings.min_freq}, min_len={settings.min_len}, max_len={settings.max_len}"
                   + (f", poem_shape={list(settings.poem_shape)}" if settings.poem_shape else ""))
     if reservoir.seen == 0:
         raise UserError(f"{source}: no sentence is left after filtering ({thresholds}): {dropped_by_filter(stats)}; "
                         f"lower {settings.key('min_freq')} or widen min_len/max_len")
-    if reservoir.seen < k:
+    if k is None and not test_source and reservoir.seen <= settings.num_test:
+        raise UserError(f"{source}: only {reservoir.seen} sentences are left after filtering ({thresholds}): "
+                        f"{dropped_by_filter(stats)}; none would be left for training after the {settings.num_test} "
+                        f"test sentences: lower {settings.key('num_test')} or loosen the filters")
+    if k is not None and reservoir.seen < k:
         raise UserError(f"{source}: only {reservoir.seen} sentences are left after filtering ({thresholds}): "
                         f"{dropped_by_filter(stats)}; fewer than the {k} asked for: "
                         f"lower {settings.key('num_train')} / num_test or loosen the filters")
@@ -257,12 +297,13 @@ def prepare(settings: CorpusSettings, source: str | Path, out_dir: str | Path, s
     if test_source:
         train_rows, train_len = rows[perm], lengths[perm]
         final_vocab = {w: i for i, w in enumerate(tokens) if i != pad_id}
-        test_res, test_stats, _ = filter_and_sample(test_source, settings, final_vocab, settings.num_test, rng,
+        test_k = None if settings.num_test == ALL else settings.num_test
+        test_res, test_stats, _ = filter_and_sample(test_source, settings, final_vocab, test_k, rng,
                                                     progress, member=settings.test_member, workers=workers)
         check_bad_lines(test_source, settings, test_stats["lines_read"],
                         BadLines(test_stats["invalid_utf8"], test_stats["first_invalid_utf8_line"],
                                  test_stats["invalid_utf8_encoding_guess"]))
-        if test_res.seen < settings.num_test:
+        if test_res.seen == 0 or (test_k is not None and test_res.seen < test_k):
             raise UserError(f"{test_source}: only {test_res.seen} test sentences are left after filtering with the "
                             f"training vocabulary ({thresholds}): {dropped_by_filter(test_stats, 'had a word outside the training vocabulary')}; "
                             f"fewer than {settings.num_test}: lower {settings.key('num_test')}")
@@ -273,9 +314,18 @@ def prepare(settings: CorpusSettings, source: str | Path, out_dir: str | Path, s
         test_rows, test_len = rows[perm[: settings.num_test]], lengths[perm[: settings.num_test]]
         train_rows, train_len = rows[perm[settings.num_test:]], lengths[perm[settings.num_test:]]
 
+    if test_stats is not None:
+        # in the test file a "rare word" is a word outside the training vocabulary
+        test_stats["rejected"]["outside_training_vocabulary"] = test_stats["rejected"].pop("rare_word")
+        test_stats["dropped_share"]["outside_training_vocabulary"] = test_stats["dropped_share"].pop("min_freq")
     stats.update({
         "source": str(source),
         "test_source": str(test_source) if test_source else None,
+        # the settings that decided what was kept (num_train/num_test 'all': every sentence that passed)
+        "filters": {"lowercase": settings.lowercase, "pre_tokenizer": settings.pre_tokenizer,
+                    "min_freq": settings.min_freq, "min_len": settings.min_len, "max_len": settings.max_len,
+                    "poem_shape": list(settings.poem_shape) if settings.poem_shape else None,
+                    "num_train": settings.num_train, "num_test": settings.num_test},
         "vocabulary": {"read": len(words), "after_min_freq": len(frequent), "after_filters": len(order),
                        "size_with_pad": len(tokens)},
         "words_read": int(sum(words.values())),

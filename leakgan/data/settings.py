@@ -8,6 +8,7 @@ from leakgan.errors import UserError
 FORMATS = ("text", "text.gz", "coco-json", "coco-zip")
 PRE_TOKENIZERS = ("whitespace_split", "whitespace", "char")
 ENGINES = ("python", "hf")
+ALL = "all"  # num_train / num_test: every sentence that passes the filters
 
 
 @dataclasses.dataclass(frozen=True)
@@ -25,8 +26,8 @@ class CorpusSettings:
     min_len: int
     max_len: int
     poem_shape: tuple[int, int] | None
-    num_train: int
-    num_test: int
+    num_train: int | str  # a count, or ALL
+    num_test: int | str
     pad_token: str
     max_bad_lines: float
     max_line_bytes: int
@@ -83,8 +84,11 @@ class CorpusSettings:
         if not 1 <= self.min_len <= self.max_len:
             raise UserError(f"config.yaml: {self.key('min_len')} ({self.min_len}) must be between 1 and "
                             f"{self.key('max_len')} ({self.max_len})")
-        if self.num_train < 1 or self.num_test < 1:
-            raise UserError(f"config.yaml: {self.key('num_train')} and num_test must be at least 1")
+        for setting in ("num_train", "num_test"):
+            value = getattr(self, setting)
+            if value != ALL and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+                raise UserError(f"config.yaml: {self.key(setting)} is {value!r}; give a number of sentences of at "
+                                f"least 1, or '{ALL}' for every sentence that passes the filters")
         if not 0 <= self.max_bad_lines <= 1:
             raise UserError(f"config.yaml: {self.key('max_bad_lines')} ({self.max_bad_lines}) must be a fraction "
                             "of lines between 0 and 1 (0.001 = 0.1%)")

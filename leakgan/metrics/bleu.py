@@ -1,4 +1,4 @@
-"""BLEU-n of generated text against a test set, self-BLEU, and sacrebleu's corpus BLEU.
+"""BLEU-n of generated text against a test set, self-BLEU, and sacrebleu's corpus BLEU against the whole test set.
 
 The paper, Texygen and TextGAN-PyTorch score each generated sentence with
 nltk's `sentence_bleu` against the whole test set as its reference set and
@@ -212,17 +212,22 @@ def self_bleu(sentences: Sequence[Sentence], max_n: int = 5, smoothing: str = "n
 
 
 def sacrebleu_corpus(hypotheses: Sequence[Sentence], references: Sequence[Sentence]) -> dict:
-    """sacrebleu corpus BLEU of the samples, the references dealt out to them in file order; returns score and signature.
+    """sacrebleu's corpus BLEU of the samples with the whole test set as every sample's references; score and signature.
 
-    Unconditional samples have no parallel reference, so one is made by
-    dealing: reference j goes to hypothesis j mod H (H hypotheses). With at
-    least as many references as hypotheses every test sentence is used exactly
-    once and a hypothesis gets ceil(R/H) or floor(R/H) of them (sacrebleu's
-    variable-reference mode, "nrefs:var" in the signature unless H divides R);
-    with fewer, the references are cycled, one per hypothesis. Nothing is
-    random, so `sacrebleu ref.0 ref.1 ... < hyps` with the dealt streams gives
-    the same number. It depends on H and R: compare only equal-sized runs.
-    Tokens are joined with spaces and sacrebleu's default 13a tokenizer runs.
+    Unconditional samples have no parallel reference, so every hypothesis gets
+    all R test sentences as its references, the corpus-level twin of the
+    paper's BLEU: the same number `sacrebleu` prints when given R reference
+    streams, stream j holding test sentence j on every line (signature
+    "nrefs:R"). sacrebleu would build that reference set once per hypothesis
+    (H x R sentences); it is the same for every hypothesis, so its clipping
+    limits (the largest count of each n-gram in one reference) and reference
+    lengths are computed once here, each hypothesis's statistics follow
+    sacrebleu's rules (13a tokens, n-grams up to 4, closest reference length,
+    the shorter on a tie), and sacrebleu's `BLEU.compute_bleu` turns their sums
+    into the score (exp smoothing, its default). Tests check the equality with
+    sacrebleu's own multi-reference run. Tokens are joined with spaces first.
+    The score grows with R: compare only runs scored against the same test set.
+    It is not comparable with machine-translation sacreBLEU numbers.
     """
     from sacrebleu.metrics import BLEU
 
@@ -230,18 +235,35 @@ def sacrebleu_corpus(hypotheses: Sequence[Sentence], references: Sequence[Senten
         raise UserError("no hypotheses to score: corpus BLEU needs at least one generated sentence")
     if len(references) == 0:
         raise UserError("empty reference set: corpus BLEU needs at least one reference sentence")
-    hyps = [" ".join(map(str, h)) for h in hypotheses]
-    refs = [" ".join(map(str, r)) for r in references]
-    count = len(hyps)
-    if len(refs) <= count:
-        streams = [[refs[i % len(refs)] for i in range(count)]]
-    else:
-        streams = [
-            [refs[start + i] if start + i < len(refs) else None for i in range(count)]
-            for start in range(0, len(refs), count)
-        ]
     bleu = BLEU()
-    result = bleu.corpus_score(hyps, streams)
+    order = bleu.max_ngram_order
+
+    def tokens(sentence: Sentence) -> list[str]:
+        # what sacrebleu does to a line: strip the right end, tokenize (13a), split at spaces
+        return bleu.tokenizer(" ".join(map(str, sentence)).rstrip()).split()
+
+    limits: dict[tuple, int] = {}
+    lengths = set()
+    for reference in references:
+        words = tokens(reference)
+        lengths.add(len(words))
+        for gram, count in ngram_counts(words, order).items():
+            if count > limits.get(gram, 0):
+                limits[gram] = count
+    ref_lengths = sorted(lengths)
+    correct, total = [0] * order, [0] * order
+    sys_len = ref_len = 0
+    for hypothesis in hypotheses:
+        words = tokens(hypothesis)
+        sys_len += len(words)
+        ref_len += _closest_length(ref_lengths, len(words))
+        for gram, count in ngram_counts(words, order).items():
+            total[len(gram) - 1] += count
+            correct[len(gram) - 1] += min(count, limits.get(gram, 0))
+    result = BLEU.compute_bleu(correct, total, sys_len, ref_len, smooth_method=bleu.smooth_method,
+                               smooth_value=bleu.smooth_value, effective_order=bleu.effective_order,
+                               max_ngram_order=order)
+    bleu.num_refs = len(references)  # what sacrebleu records when it reads R reference streams
     return {"score": float(result.score), "signature": str(bleu.get_signature())}
 
 

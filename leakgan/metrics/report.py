@@ -72,6 +72,46 @@ def _fmt(value, digits: int = 3) -> str:
     return MISSING if value is None else f"{value:.{digits}f}"
 
 
+def _cell(scores: dict, key: str, digits: int = 3) -> str:
+    """A score as 'mean ± std' when several seeds stand behind it, else the plain value."""
+    value = scores.get(key)
+    if value is None:
+        return MISSING
+    stat = (scores.get("stats") or {}).get(key) or {}
+    if stat.get("n", 1) >= 2 and stat.get("std") is not None:
+        return f"{value:.{digits}f} ± {stat['std']:.{digits}f}"
+    return f"{value:.{digits}f}"
+
+
+def _p(value) -> str:
+    """A p-value: two significant digits, '< 1e-6' below that (the paper's threshold)."""
+    if value is None:
+        return MISSING
+    return "< 1e-6" if value < 1e-6 else f"{value:.2g}"
+
+
+def _p_of(scores: dict, key: str) -> str:
+    return _p(((scores.get("stats") or {}).get(key) or {}).get("p_value"))
+
+
+def _has_seeds(result: dict) -> bool:
+    return any(st.get("n", 1) >= 2 for m in result.get("models", {}).values()
+               for st in (m.get("stats") or {}).values())
+
+
+def leakgan_vs_best_other(rows: dict[str, dict], key: str, lower_is_better: bool) -> tuple[str | None, float | None]:
+    """The paper's test: LeakGAN against the best other model on `key` (Welch's t-test); (that model, p)."""
+    from leakgan.metrics.aggregate import REFERENCE, welch_p
+
+    ref = (rows.get(REFERENCE) or {}).get("stats", {}).get(key)
+    others = {n: r["stats"][key] for n, r in rows.items()
+              if n not in (REFERENCE, "real") and not split_entry(n)[1] and key in (r.get("stats") or {})}
+    if ref is None or not others:
+        return None, None
+    best = (min if lower_is_better else max)(others, key=lambda n: others[n]["mean"])
+    return best, welch_p(ref["values"], others[best]["values"])
+
+
 def _alpha(value) -> str:
     return MISSING if value is None else f"{value:g}"
 
@@ -103,18 +143,33 @@ def nll_table(result: dict) -> tuple[str, list[str], list[list[str]]]:
     paper = PAPER_NLL.get(seq_len, {})
     ours = result.get("models", {})
     names = _row_order(set(ours) | {n for n, label in model_labels().items() if label in paper})
+    seeds = _has_seeds(result)
     header = ["Model", "α", "oracle NLL"]
     if paper:
         header.append("oracle NLL (paper)")
+    if seeds:
+        header.append("p vs LeakGAN")
     header.append("NLL-test")
     rows = []
     for name in names:
         scores = ours.get(name, {})
         row = [model_label(name, scores), MISSING if name == "real" else _alpha(scores.get("temperature")),
-               _fmt(scores.get("oracle_nll"))]
+               _cell(scores, "oracle_nll")]
         if paper:
             row.append(MISSING if split_entry(name)[1] else paper.get(model_label(name), MISSING))
-        row.append(_fmt(scores.get("nll_test")))
+        if seeds:
+            row.append(MISSING if name == "real" else _p_of(scores, "oracle_nll"))
+        row.append(_cell(scores, "nll_test"))
+        rows.append(row)
+    if seeds or paper:
+        best, p = leakgan_vs_best_other(ours, "oracle_nll", lower_is_better=True)
+        row = ["p-value: LeakGAN vs the best other" + (f" ({model_label(best)})" if best else ""), MISSING,
+               _p(p)]
+        if paper:
+            row.append("< 1e-6")
+        if seeds:
+            row.append(MISSING)
+        row.append(MISSING)
         rows.append(row)
     where = f"Table 1, length {seq_len}" if paper else "no paper numbers for this length"
     return f"{result.get('dataset', '?')}: oracle NLL ({where})", header, rows
@@ -146,10 +201,19 @@ def bleu_table(result: dict) -> tuple[str, list[str], list[list[str]]]:
         published = {} if split_entry(model)[1] else paper.get(model_label(model), {})
         row = [model_label(model, scores), _alpha(scores.get("temperature"))]
         for n in orders:
-            row.append(_fmt(scores.get(f"bleu{n}")))
+            row.append(_cell(scores, f"bleu{n}"))
             if n in paper_orders:
                 row.append(published.get(n, MISSING))
-        row.append(_fmt(scores.get("nll_test")))
+        row.append(_cell(scores, "nll_test"))
+        rows.append(row)
+    if _has_seeds(result) or paper:
+        row = ["p-value: LeakGAN vs the best other", MISSING]
+        for n in orders:
+            best, p = leakgan_vs_best_other(ours, f"bleu{n}", lower_is_better=False)
+            row.append(_p(p) + (f" ({model_label(best)})" if best and p is not None else ""))
+            if n in paper_orders:
+                row.append("< 1e-6")
+        row.append(MISSING)
         rows.append(row)
     return f"{name}: BLEU ({where})", header, rows
 
@@ -158,10 +222,89 @@ def results_table(result: dict) -> tuple[str, list[str], list[list[str]]]:
     return nll_table(result) if is_nll_result(result) else bleu_table(result)
 
 
+def quality_key(result: dict) -> tuple[str, str, bool]:
+    """The frontier's quality axis: (key, label, lower is better) — oracle NLL, or the highest BLEU order."""
+    if is_nll_result(result):
+        return "oracle_nll", "oracle NLL", True
+    orders = orders_in_result(result) or [2]
+    return f"bleu{orders[-1]}", f"BLEU-{orders[-1]}", False
+
+
+def frontier_table(result: dict) -> tuple[str, list[str], list[list[str]]] | None:
+    """Quality and NLL-test of every model at every α of the sweep (mean ± std over seeds)."""
+    frontier = result.get("frontier") or {}
+    if not frontier:
+        return None
+    key, label, _ = quality_key(result)
+    alphas = sorted({p["temperature"] for points in frontier.values() for p in points}, reverse=True)
+    header = ["Model"] + [f"α={_alpha(a)}" for a in alphas]
+    rows = []
+    for model in _row_order(frontier):
+        by_alpha = {p["temperature"]: p for p in frontier[model]}
+        rows.append([model_label(model)] + [
+            f"{_cell(by_alpha[a], key)} / {_cell(by_alpha[a], 'nll_test')}" if a in by_alpha else MISSING
+            for a in alphas])
+    title = f"{result.get('dataset', '?')}: the quality-diversity frontier ({label} / NLL-test at each α)"
+    return title, header, rows
+
+
+def equal_diversity_table(result: dict) -> tuple[str, list[str], list[list[str]]] | None:
+    """Every model at the α where its NLL-test equals the MLE baseline's at α = 1: quality at equal diversity."""
+    equal = result.get("equal_diversity") or {}
+    if not equal:
+        return None
+    key, label, _ = quality_key(result)
+    seeds = len(result.get("seeds") or []) or 1
+    header = ["Model", "α (interpolated)", label, "p vs LeakGAN", "NLL-test", "seeds reaching it"]
+    rows = []
+    for model in _row_order(equal):
+        scores = equal[model]
+        reached = scores.get("reached_in", 0)
+        rows.append([model_label(model), _fmt(scores.get("temperature")), _cell(scores, key), _p_of(scores, key),
+                     _cell(scores, "nll_test"), f"{reached} of {seeds}"])
+    title = (f"{result.get('dataset', '?')}: {label} at equal diversity "
+             "(each model where its NLL-test equals MLE's at α = 1, interpolated along its frontier)")
+    return title, header, rows
+
+
+def budget_table(result: dict) -> tuple[str, list[str], list[list[str]]] | None:
+    """What each model spent: epochs, generator updates, training tokens, selected epoch, wall time (mean over seeds)."""
+    rows = []
+    for name in _row_order(result.get("models", {})):
+        budget = result["models"][name].get("budget")
+        if not budget or split_entry(name)[1]:
+            continue
+        stages = {k: v for k, v in budget.items() if k != "wall_time_s" and isinstance(v, dict)}
+        total = {k: sum(st.get(k, 0) for st in stages.values()) for k in ("epochs", "generator_updates",
+                                                                         "training_tokens")}
+        selected = (stages.get("pretrain") or {}).get("selected_epoch")
+        wall = sum((budget.get("wall_time_s") or {}).values())
+        rows.append([model_label(name), f"{total['epochs']:g}", f"{total['generator_updates']:g}",
+                     f"{total['training_tokens']:,.0f}", MISSING if selected is None else f"{selected:g}",
+                     f"{wall:,.0f}" if wall else MISSING])
+    if not rows:
+        return None
+    header = ["Model", "epochs", "generator updates", "training tokens", "selected pretraining epoch",
+              "wall time (s)"]
+    return f"{result.get('dataset', '?')}: training budget (mean over seeds; wall time of all its jobs)", header, rows
+
+
+def all_tables(result: dict) -> list[tuple[str, list[str], list[list[str]]]]:
+    """The paper's table, then the frontier, equal diversity and budget tables where the result has them."""
+    tables = [results_table(result)]
+    for extra in (frontier_table, equal_diversity_table, budget_table):
+        table = extra(result)
+        if table is not None:
+            tables.append(table)
+    return tables
+
+
 def run_note(result: dict) -> str:
     """One line on how the numbers were made, and a warning when they cannot be compared with the paper's."""
     scale = result.get("scale", "?")
-    note = f"scale {scale}, seed {result.get('seed', '?')}"
+    seeds = result.get("seeds")
+    note = (f"scale {scale}, seeds {', '.join(str(x) for x in seeds)} (mean ± std over seeds; p: Welch's t-test)"
+            if seeds else f"scale {scale}, seed {result.get('seed', '?')}")
     samples = {m.get("num_samples") for m in result.get("models", {}).values() if m.get("num_samples")}
     if samples:
         note += f", {'/'.join(str(s) for s in sorted(samples))} samples per model"
@@ -179,16 +322,22 @@ def pick_samples(lines: list[str], k: int, seed: int, stream: str) -> list[str]:
     return [lines[i] for i in sorted(picked)]
 
 
-def samples_path(result_path: str | Path, entry: str) -> Path:
-    """Where the evaluate stage put an entry's decoded samples, beside its bleu.json."""
-    return Path(layout.sample_words_of_entry(Path(result_path).parent, entry))
+def samples_path(result_path: str | Path, entry: str, seed: int | None = None) -> Path:
+    """Where the evaluate stage put an entry's decoded samples: beside one seed's bleu.json, or in the first
+    seed's folder beside an aggregate bleu.json."""
+    folder = Path(result_path).parent
+    if seed is not None:
+        folder = folder / f"seed{int(seed)}"
+    return Path(layout.sample_words_of_entry(folder, entry))
 
 
 def read_samples(result_path: str | Path, result: dict, k: int, seed: int) -> dict[str, list[str]]:
     """Model -> k seeded random decoded samples, for every model of a bleu.json."""
     out = {}
+    seeds = result.get("seeds")
     for model in _row_order(result.get("models", {})):
-        path, stream = samples_path(result_path, model), f"{result.get('dataset')}/{model}"
+        path = samples_path(result_path, model, seeds[0] if seeds else None)
+        stream = f"{result.get('dataset')}/{model}"
         if not path.exists():
             raise UserError(f"{path}: samples file not found; run the evaluate stage for {stream}")
         out[model] = pick_samples(path.read_text(encoding="utf-8").splitlines(), k, seed, stream)
@@ -210,8 +359,11 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 def markdown_section(result: dict, samples: dict[str, list[str]] | None = None) -> list[str]:
     """A dataset's heading, run note, table and (real text) samples."""
-    title, header, rows = results_table(result)
+    tables = all_tables(result)
+    title, header, rows = tables[0]
     lines = [f"## {title}", "", run_note(result), ""] + markdown_table(header, rows)
+    for title, header, rows in tables[1:]:
+        lines += ["", f"### {title}", ""] + markdown_table(header, rows)
     for model, picked in (samples or {}).items():
         scores = result["models"].get(model, {})
         lines += ["", f"### {result.get('dataset')}: {_count(picked)} from {model_label(model, scores)}", ""]
@@ -261,9 +413,12 @@ def html_report(sections: list[tuple[dict, dict | None]]) -> str:
              "<p>Rows are models; shaded <em>(paper)</em> columns are the numbers published in Guo et al., AAAI 2018; "
              "- means no number. α is the softmax temperature the evaluation samples were drawn at.</p>"]
     for result, samples in sections:
-        title, header, rows = results_table(result)
+        tables = all_tables(result)
+        title, header, rows = tables[0]
         parts += [f"<h2>{html.escape(title)}</h2>", f'<p class="note">{html.escape(run_note(result))}</p>',
                   html_table(header, rows)]
+        for title, header, rows in tables[1:]:
+            parts += [f"<h3>{html.escape(title)}</h3>", html_table(header, rows)]
         for model, picked in (samples or {}).items():
             label = model_label(model, result["models"].get(model))
             heading = f"{result.get('dataset')}: {_count(picked)} from {label}"
@@ -275,8 +430,13 @@ def html_report(sections: list[tuple[dict, dict | None]]) -> str:
 
 # ---------------------------------------------------------------- Figure 2
 
+def curve_key(result: dict) -> tuple[str, str]:
+    """What the training curves show: oracle NLL (synthetic data) or BLEU-2 of fresh samples (real text)."""
+    return ("oracle_nll", "oracle NLL") if is_nll_result(result) else ("bleu2", "BLEU-2 against the test set")
+
+
 def curve_series(result: dict) -> tuple[dict[str, tuple[list[float], list[float]]], float | None]:
-    """Label -> (epochs, oracle NLL) per model, and the epoch where LeakGAN's adversarial training starts.
+    """Label -> (epochs, oracle NLL or BLEU-2) per model, and the epoch where the adversarial training starts.
 
     LeakGAN's adversarial epochs continue its pretraining epochs on one axis, as in Figure 2.
     """
@@ -292,12 +452,13 @@ def curve_series(result: dict) -> tuple[dict[str, tuple[list[float], list[float]
         if "adversarial" in stages:
             adversarial_start = pretrain_epochs
         xs, ys = [], []
+        key = curve_key(result)[0]
         for point, stage in zip(curve, stages):
-            if point.get("oracle_nll") is None:
+            if point.get(key) is None:
                 continue
             offset = pretrain_epochs if stage == "adversarial" else 0
             xs.append(point["epoch"] + offset)
-            ys.append(point["oracle_nll"])
+            ys.append(point[key])
         if xs:
             # Each model says whether its curve is sampled at its evaluation α or at α = 1.
             spec = registry.models().get(name)
@@ -315,8 +476,9 @@ def plot_curves(result: dict, path: str | Path) -> None:
     from matplotlib.ticker import MaxNLocator
 
     series, adversarial_start = curve_series(result)
+    key, label = curve_key(result)
     if not series:
-        raise UserError(f"{result.get('dataset')}: no training curve with oracle NLL in the nll.json")
+        raise UserError(f"{result.get('dataset')}: no training curve with {label} in the results file")
     fig, ax = plt.subplots(figsize=(7, 4.2), dpi=120)
     for label, (xs, ys) in series.items():
         ax.plot(xs, ys, marker="o" if len(xs) < 30 else None, markersize=3, linewidth=1.5, label=label)
@@ -326,14 +488,69 @@ def plot_curves(result: dict, path: str | Path) -> None:
         ax.annotate("adversarial →", xy=(adversarial_start, 0), xycoords=("data", "axes fraction"),
                     xytext=(3, 4), textcoords="offset points", fontsize=8)
     ax.set_xlabel("epoch (LeakGAN: pretraining, then adversarial)")
-    ax.set_ylabel("oracle NLL")
+    ax.set_ylabel(label)
     ax.set_title(f"{result.get('dataset')}: training curves (cf. paper Figure 2), scale {result.get('scale', '?')}")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(alpha=0.3)
     # The real data's oracle NLL goes in the legend, not on the axes: as a line it
     # would stretch the y range and flatten the curves, and Figure 2 has none.
-    real = result["models"].get("real", {}).get("oracle_nll")
+    real = result["models"].get("real", {}).get(key)
     ax.legend(fontsize=8, title=None if real is None else f"real data: {real:.3f}", title_fontsize=8)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", metadata={"Software": None})
+    plt.close(fig)
+
+
+# ---------------------------------------------------------------- the quality-diversity frontier
+
+def frontier_series(result: dict) -> dict[str, dict]:
+    """Label -> {"alpha", "x", "y", "xerr", "yerr"} per model: NLL-test (x) and quality (y) at each α."""
+    key, _, _ = quality_key(result)
+    out = {}
+    for model in _row_order(result.get("frontier") or {}):
+        points = [p for p in result["frontier"][model] if p.get("nll_test") is not None and p.get(key) is not None]
+        if not points:
+            continue
+
+        def std(p, k):
+            return ((p.get("stats") or {}).get(k) or {}).get("std") or 0.0
+
+        out[model_label(model)] = {"alpha": [p["temperature"] for p in points], "x": [p["nll_test"] for p in points],
+                                   "y": [p[key] for p in points], "xerr": [std(p, "nll_test") for p in points],
+                                   "yerr": [std(p, key) for p in points]}
+    return out
+
+
+def plot_frontier(result: dict, path: str | Path) -> None:
+    """Quality against NLL-test for every model as α varies (error bars: std over seeds); MLE at α = 1 marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    series = frontier_series(result)
+    if not series:
+        raise UserError(f"{result.get('dataset')}: no frontier in the results; set evaluate.temperatures and re-run")
+    _, label, lower = quality_key(result)
+    fig, ax = plt.subplots(figsize=(7, 4.6), dpi=120)
+    for name, s in series.items():
+        ax.errorbar(s["x"], s["y"], xerr=s["xerr"], yerr=s["yerr"], marker="o", markersize=4, linewidth=1.5,
+                    capsize=2, label=name)
+        for x, y, a in zip(s["x"], s["y"], s["alpha"]):
+            ax.annotate(f"{a:g}", (x, y), xytext=(3, 3), textcoords="offset points", fontsize=7, color="#555")
+    base = next((p for p in (result.get("frontier") or {}).get("mle", []) if p.get("temperature") == 1.0), None)
+    if base is not None and base.get("nll_test") is not None:
+        ax.axvline(base["nll_test"], color="black", linestyle="--", linewidth=1)
+        ax.annotate("MLE at α = 1 (equal diversity)", xy=(base["nll_test"], 1), xycoords=("data", "axes fraction"),
+                    xytext=(3, -10), textcoords="offset points", fontsize=8)
+    ax.set_xlabel("NLL-test of the model at α (lower: covers the data better)")
+    ax.set_ylabel(f"{label} of samples at α ({'lower' if lower else 'higher'} is better)")
+    seeds = result.get("seeds") or [result.get("seed", "?")]
+    ax.set_title(f"{result.get('dataset')}: quality-diversity frontier, scale {result.get('scale', '?')}, "
+                 f"{len(seeds)} seed{'s' if len(seeds) != 1 else ''}", fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, title="numbers at points: α", title_fontsize=8)
     fig.tight_layout()
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", metadata={"Software": None})

@@ -16,7 +16,8 @@ def decode(tokens: torch.Tensor, vocab: dict, vocab_path: str = "vocab.json") ->
 
 
 def text_scores(hypotheses: list[list[str]], references: list[list[str]], max_n: int, smoothing: str) -> dict:
-    """BLEU-2..max_n against the whole test set, self-BLEU, and sacrebleu's corpus BLEU."""
+    """BLEU-2..max_n against the whole test set, self-BLEU, and sacrebleu's corpus BLEU with the whole test set
+    as every sample's references (its signature says nrefs:<test sentences>)."""
     from leakgan.metrics.bleu import bleu_scores, sacrebleu_corpus, self_bleu
 
     references = [r for r in references if r]

@@ -30,5 +30,8 @@ def format_table(result: dict) -> str:
     widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
     lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
              for r in [header] + rows]
-    title = f"{result.get('dataset', '')} (scale={result.get('scale', '?')}, seed={result.get('seed', '?')})"
+    seeds = result.get("seeds")
+    runs = f"seeds={','.join(str(k) for k in seeds)}, mean over seeds" if seeds and len(seeds) > 1 else (
+        f"seed={seeds[0] if seeds else result.get('seed', '?')}")
+    title = f"{result.get('dataset', '')} (scale={result.get('scale', '?')}, {runs})"
     return "\n".join([title, lines[0], "  ".join("-" * w for w in widths)] + lines[1:])

@@ -237,8 +237,8 @@ class LeakGANModel(nn.Module):
         return generation.sample(self, num, temperature, generator, batch_size, sampler)
 
     @torch.no_grad()
-    def nll(self, tokens: torch.Tensor, batch_size: int = 1000) -> float:
-        """Mean per-token NLL of tokens [N, T] at α = 1, each prefix's leaked feature from its own tokens."""
+    def nll(self, tokens: torch.Tensor, batch_size: int = 1000, temperature: float = 1.0) -> float:
+        """Mean per-token NLL of tokens [N, T] at α = temperature, each prefix's leaked feature from its own tokens."""
         tokens = torch.as_tensor(tokens, dtype=torch.long)
         if tokens.numel() and (int(tokens.min()) < 0 or int(tokens.max()) >= self.cfg.vocab_size):
             raise UserError(f"token ids must lie in 0..{self.cfg.vocab_size - 1} for this model")
@@ -246,7 +246,7 @@ class LeakGANModel(nn.Module):
         total, count = 0.0, 0
         for start in range(0, tokens.shape[0], batch_size):
             batch = tokens[start:start + batch_size].to(device)
-            total += -float(self.teacher_forced(batch, 1.0).log_probs.double().sum())
+            total += -float(self.teacher_forced(batch, temperature).log_probs.double().sum())
             count += batch.numel()
         return total / count
 

@@ -38,19 +38,21 @@ class MLEGenerator(nn.Module):
         hidden, _ = self.lstm(self.embedding(inputs))
         return self.out(hidden)
 
-    def loss(self, tokens: torch.Tensor) -> torch.Tensor:
-        """Mean per-token negative log-likelihood of a batch."""
+    def loss(self, tokens: torch.Tensor, temperature: float = 1.0) -> torch.Tensor:
+        """Mean per-token negative log-likelihood of a batch (under softmax(logits / temperature))."""
         logits = self.forward(tokens)
+        if temperature != 1.0:
+            logits = logits / temperature
         return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), tokens.reshape(-1))
 
     @torch.inference_mode()
-    def nll(self, tokens: torch.Tensor, batch_size: int = 1000) -> float:
-        """Mean per-token NLL of `tokens` [N, T] (NLL-test when given held-out data)."""
+    def nll(self, tokens: torch.Tensor, batch_size: int = 1000, temperature: float = 1.0) -> float:
+        """Mean per-token NLL of `tokens` [N, T] under the model at α = temperature (NLL-test on held-out data)."""
         device = self.out.weight.device
         total, count = 0.0, 0
         for start in range(0, tokens.shape[0], batch_size):
             batch = tokens[start:start + batch_size].to(device)
-            total += float(self.loss(batch).double()) * batch.numel()
+            total += float(self.loss(batch, temperature).double()) * batch.numel()
             count += batch.numel()
         return total / count
 

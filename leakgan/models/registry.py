@@ -132,6 +132,11 @@ def resolve(path: str):
 
 def load_model(path, device="cpu"):
     """Rebuild the generator stored in a checkpoint file; it offers .sample(...) and .nll(...)."""
+    return load_model_and_checkpoint(path, device)[0]
+
+
+def load_model_and_checkpoint(path, device="cpu"):
+    """(model, checkpoint dict) of a checkpoint file: the generator and what was saved beside it (e.g. `budget`)."""
     from leakgan.io import read_checkpoint
 
     ckpt = read_checkpoint(path)
@@ -139,6 +144,6 @@ def load_model(path, device="cpu"):
         raise UserError(f"{path}: a checkpoint of model '{ckpt['model']}', which is not registered "
                         f"(registered: {', '.join(models())}); delete it and re-run training")
     try:
-        return get(ckpt["model"]).load(ckpt, device)
+        return get(ckpt["model"]).load(ckpt, device), ckpt
     except UserError as exc:
         raise UserError(f"{path}: {exc}") from None

@@ -12,7 +12,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dataset", required=True)
     parser.add_argument("--kind", required=True, choices=["synthetic", "text"])
     parser.add_argument("--scores", nargs="+", required=True, metavar="NAME=PATH", help="per-model scores JSON")
+    parser.add_argument("--frontier", nargs="*", default=[], metavar="MODEL=PATH",
+                        help="per-model scores at every α of the quality-diversity frontier (`leakgan frontier`)")
     parser.add_argument("--curves", nargs="*", default=[], metavar="NAME=PATH", help="per-model training curves (JSON lines)")
+    parser.add_argument("--benchmarks", nargs="*", default=[], metavar="MODEL:STAGE=PATH",
+                        help="Snakemake benchmark files of the model's jobs: their wall times (read when present)")
     parser.add_argument("--meta", default="{}", help="extra JSON fields (scale, seed, seq_len)")
     parser.add_argument("--out", required=True)
 
@@ -40,5 +44,28 @@ def main(args: argparse.Namespace) -> int:
         base, _, stage = name.partition(":")
         points = [dict(p, stage=stage) if stage else p for p in read_jsonl(path)]
         result["models"].setdefault(base, {}).setdefault("curve", []).extend(points)
+    frontier: dict[str, list[dict]] = {}
+    for model, path in _pairs(args.frontier).items():
+        points = read_json(path).get("points")
+        if not isinstance(points, list) or not all(isinstance(p, dict) and "temperature" in p for p in points):
+            raise UserError(f"{path}: no frontier points; expected the output of `leakgan frontier`")
+        frontier[model] = sorted(points, key=lambda p: -p["temperature"])
+    if frontier:
+        result["frontier"] = frontier
+    for name, path in _pairs(args.benchmarks).items():
+        model, _, stage = name.partition(":")
+        seconds = benchmark_seconds(path)
+        if seconds is not None and model in result["models"]:
+            budget = result["models"][model].setdefault("budget", {})
+            budget.setdefault("wall_time_s", {})[stage] = seconds
     write_json(args.out, result)
     return 0
+
+
+def benchmark_seconds(path: str) -> float | None:
+    """The wall time (column `s`) of a Snakemake benchmark file; None when the file is absent or unreadable."""
+    try:
+        header, row = open(path, encoding="utf-8").read().splitlines()[:2]
+        return round(float(row.split("\t")[header.split("\t").index("s")]), 2)
+    except (OSError, ValueError, IndexError):
+        return None

@@ -29,7 +29,9 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--test", required=True, help="held-out token file (NLL-test)")
     parser.add_argument("--vocab", required=True, help="vocab.json of the dataset")
     parser.add_argument("--oracle", default=None, help="oracle .pt for the oracle-NLL curve (synthetic data)")
-    parser.add_argument("--seed", type=int, required=True)
+    parser.add_argument("--seed", type=int, required=True, help="the training chain's seed")
+    parser.add_argument("--training", default='{"validation_fraction": 0, "select": "last"}',
+                        help="model selection (config block `training`, JSON): validation_fraction, select")
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda", "auto"])
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch's default)")
     parser.add_argument("--out", required=True, help="checkpoint to write")
@@ -44,18 +46,35 @@ def training_job(args: argparse.Namespace, model: str, **extra):
     from leakgan.seeding import resolve_device
     from leakgan.train.job import TrainingJob
 
+    from leakgan.io import append_jsonl, write_jsonl
+    from leakgan.train.selection import split_validation
+
     if args.threads:
         torch.set_num_threads(args.threads)
     settings = json_block(args.settings, "--settings")
+    training = json_block(args.training, "--training")
+    try:
+        fraction, select = float(training["validation_fraction"]), str(training["select"])
+    except (KeyError, TypeError, ValueError):
+        raise UserError("--training: expected the config block `training` "
+                        '(e.g. {"validation_fraction": 0.05, "select": "best_validation"})') from None
     device = resolve_device(args.device)
     vocab, train, test = read_dataset(args.vocab, args.train, args.test)
+    train, validation = split_validation(train, fraction, args.seed)
+    if select == "best_validation" and validation is None:
+        raise UserError("--training: select best_validation needs validation_fraction above 0")
     oracle = None
     if args.oracle:
         from leakgan.models.oracle import Oracle
 
         oracle = Oracle.load(args.oracle, device)
+    # The curve file grows point by point while the stage runs (watch it with `tail -f`);
+    # the finished stage rewrites it whole and atomically.
+    write_jsonl(args.metrics, [])
     return TrainingJob(settings=settings, vocab=vocab, train=train, test=test, seed=args.seed, device=device,
-                       oracle=oracle, **extra)
+                       oracle=oracle, validation=validation, select=select,
+                       on_point=lambda point: append_jsonl(args.metrics, point),
+                       on_resume=lambda curve: write_jsonl(args.metrics, curve), **extra)
 
 
 def write_training_outputs(args: argparse.Namespace, result) -> int:

@@ -19,7 +19,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--vocab", required=True, help="vocab.json")
     parser.add_argument("--checkpoint", default="", help="model checkpoint (empty or absent for the real data)")
     parser.add_argument("--oracle", default=None, help="oracle .pt (synthetic data)")
-    parser.add_argument("--temperature", type=float, required=True, help="α the samples were drawn at")
+    parser.add_argument("--temperature", type=float, required=True,
+                        help="α the samples were drawn at; NLL-test is that of the model at this α (logits / α)")
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda", "auto"])
     parser.add_argument("--max-n", type=int, default=5, help="highest BLEU order (text data)")
@@ -28,32 +29,51 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="scores JSON to write")
 
 
+def score_samples(kind: str, samples: torch.Tensor, test: torch.Tensor, vocab: dict, vocab_path: str,
+                  temperature: float, model=None, oracle=None, batch_size: int = 1000, max_n: int = 5,
+                  smoothing: str = "none", source: str = "samples") -> tuple[dict, list[list[str]] | None]:
+    """The scores of one set of samples drawn at α = temperature, and the decoded sentences (text data).
+
+    Synthetic: oracle NLL of the samples; NLL-test of the model at α (logits / α), or of the oracle itself
+    when there is no model (the "real" row). Text: BLEU-2..max_n against the whole test set, self-BLEU.
+    """
+    scores: dict = {"temperature": temperature, "num_samples": int(samples.shape[0])}
+    if oracle is not None:
+        scores["oracle_nll"] = oracle.nll(samples, batch_size)
+    if model is not None:
+        # NLL-test of the model as sampled: softmax(logits / α), so both frontier axes move with α
+        scores["nll_test"] = model.nll(test, batch_size, temperature=temperature)
+    elif oracle is not None:
+        # The real data's NLL-test: the oracle's own NLL on held-out oracle data.
+        scores["nll_test"] = oracle.nll(test, batch_size)
+    hypotheses = None
+    if kind == "text":
+        hypotheses = decode(samples, vocab, vocab_path)
+        scores.update(text_scores(hypotheses, decode(test, vocab, vocab_path), max_n, smoothing))
+    for key, value in scores.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            raise UserError(f"{source}: {key} is {value}; the model diverged — lower its learning rate")
+    return scores, hypotheses
+
+
 def main(args: argparse.Namespace) -> int:
     device = resolve_device(args.device)
     vocab = read_vocab(args.vocab)
     samples = torch.from_numpy(read_tokens(args.samples, vocab["size"]))
     test = torch.from_numpy(read_tokens(args.test, vocab["size"]))
-    scores: dict = {"temperature": args.temperature, "num_samples": int(samples.shape[0])}
-    oracle = None
+    oracle = model = ckpt = None
     if args.oracle:
         from leakgan.models.oracle import Oracle
 
         oracle = Oracle.load(args.oracle, device)
-        scores["oracle_nll"] = oracle.nll(samples, args.batch_size)
     if args.checkpoint:
-        from leakgan.models.registry import load_model
+        from leakgan.models.registry import load_model_and_checkpoint
 
-        scores["nll_test"] = load_model(args.checkpoint, device).nll(test, args.batch_size)
-    elif oracle is not None:
-        # The real data's NLL-test: the oracle's own NLL on held-out oracle data.
-        scores["nll_test"] = oracle.nll(test, args.batch_size)
-    hypotheses = None
-    if args.kind == "text":
-        hypotheses = decode(samples, vocab, args.vocab)
-        scores.update(text_scores(hypotheses, decode(test, vocab, args.vocab), args.max_n, args.smoothing))
-    for key, value in scores.items():
-        if isinstance(value, float) and not math.isfinite(value):
-            raise UserError(f"{args.samples}: {key} is {value}; the model diverged — lower its learning rate")
+        model, ckpt = load_model_and_checkpoint(args.checkpoint, device)
+    scores, hypotheses = score_samples(args.kind, samples, test, vocab, args.vocab, args.temperature, model, oracle,
+                                       args.batch_size, args.max_n, args.smoothing, args.samples)
+    if ckpt is not None and isinstance(ckpt.get("budget"), dict):
+        scores["budget"] = ckpt["budget"]
     if hypotheses is not None and args.words_out:
         write_text(args.words_out, "".join(" ".join(h) + "\n" for h in hypotheses))
     write_json(args.out, scores)

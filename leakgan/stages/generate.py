@@ -2,10 +2,11 @@
 
 SOURCE is either a dataset's results folder, `results/<dataset>` (the model is
 `--model`, default `leakgan`; its final checkpoint is
-`results/<dataset>/<model>/<last stage>.pt` and the vocabulary
-`results/<dataset>/data/vocab.json`), or a checkpoint file (the model is the
-checkpoint's own; the vocabulary is `--vocab`, else `../data/vocab.json` two
-levels up, as in a results folder; synthetic data needs none).
+`results/<dataset>/seed<k>/<model>/<last stage>.pt` of `--train-seed`, default
+the lowest seed that has it, and the vocabulary
+`results/<dataset>/data/vocab.json`), one seed's folder, or a checkpoint file
+(the model is the checkpoint's own; the vocabulary is `--vocab`, else the
+`data/vocab.json` of the dataset folder it lies in; synthetic data needs none).
 
 Lines are decoded with the dataset's words (text data; a sentence ends at its
 first padding token, which is not printed) or as space-separated token ids
@@ -15,12 +16,13 @@ sentence, for the models whose class can do so: LeakGAN (its step-by-step
 sampled here). The same seed on the same device gives the same lines.
 
 `--from-ids FILE` instead decodes a token file that was already sampled (the
-workflow's evaluation samples): the workflow's `results/<dataset>/<model>/samples.txt`
+workflow's evaluation samples): the workflow's `results/<dataset>/seed<k>/<model>/samples.txt`
 of synthetic datasets comes from it.
 """
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path, PurePosixPath
 
@@ -36,7 +38,10 @@ SAMPLING_OPTIONS = ("model", "num", "temperature", "seed", "prefix", "device")  
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("source", nargs="?", metavar="RESULTS_DIR_OR_CHECKPOINT",
-                        help="a dataset's results folder (results/<dataset>) or a checkpoint file (.pt)")
+                        help="a dataset's results folder (results/<dataset>, or one seed's results/<dataset>/seed<k>) "
+                             "or a checkpoint file (.pt)")
+    parser.add_argument("--train-seed", type=int, default=None, metavar="K",
+                        help="which training seed of a results folder (default: the lowest one with the model)")
     parser.add_argument("--model", metavar="NAME", default=None,
                         help=f"which model of a results folder (default: {DEFAULT_MODEL}); with a checkpoint file, "
                              "the checkpoint's own model (giving another is an error)")
@@ -49,10 +54,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="every sentence starts with these words (text data) or token ids (synthetic data), "
                              "separated by spaces")
     parser.add_argument("--vocab", default=None, metavar="PATH",
-                        help="the dataset's vocab.json (default: <results folder>/data/vocab.json, or "
-                             "../data/vocab.json two levels up from a checkpoint or --from-ids file)")
+                        help="the dataset's vocab.json (default: the data/vocab.json of the dataset folder the "
+                             "checkpoint or --from-ids file lies in)")
     parser.add_argument("--from-ids", default=None, metavar="FILE",
-                        help="decode this token file (e.g. results/<dataset>/<model>/samples.ids.txt) "
+                        help="decode this token file (e.g. results/<dataset>/seed<k>/<model>/samples.ids.txt) "
                              "instead of sampling a model")
     parser.add_argument("--device", default=None, choices=["cpu", "cuda", "auto"], help="default: cpu")
     parser.add_argument("--out", default=None, metavar="FILE",
@@ -100,7 +105,7 @@ def lines_from_model(args: argparse.Namespace) -> str:
     seed = DEFAULT_SEED if args.seed is None else args.seed
     device = resolve_device(args.device or "cpu")
 
-    ckpt_path, vocab_path, ckpt = locate(args.source, args.model)
+    ckpt_path, vocab_path, ckpt = locate(args.source, args.model, args.train_seed)
     model_name = ckpt["model"]
     vocab = find_vocab(args.vocab, vocab_path, ckpt, ckpt_path)
     model = load(ckpt, ckpt_path, device)
@@ -116,7 +121,7 @@ def lines_from_model(args: argparse.Namespace) -> str:
     return format_lines(tokens.cpu().tolist(), vocab, ckpt.get("pad_id"))
 
 
-def locate(source: str, model: str | None) -> tuple[Path, Path, dict]:
+def locate(source: str, model: str | None, train_seed: int | None = None) -> tuple[Path, Path, dict]:
     """(checkpoint path, default vocab.json path, checkpoint dict) of a results folder or a checkpoint file."""
     from leakgan.io import read_checkpoint
     from leakgan.models import registry
@@ -124,16 +129,16 @@ def locate(source: str, model: str | None) -> tuple[Path, Path, dict]:
     path = Path(source)
     if path.is_dir():
         spec = registry.get(model or DEFAULT_MODEL)
-        ckpt_path = final_checkpoint(path, spec.name)
+        ckpt_path = final_checkpoint(path, spec.name, train_seed)
         if not ckpt_path.is_file():
-            trained = [m for m in registry.names() if final_checkpoint(path, m).is_file()]
+            trained = [m for m in registry.names() if final_checkpoint(path, m, train_seed).is_file()]
             raise UserError(f"{ckpt_path}: no trained '{spec.name}' model in {path} "
                             f"(trained there: {', '.join(trained) or 'none'}); "
                             + ("pass --model NAME" if trained else "run the pipeline for this dataset first"))
-        vocab_path = path / "data" / "vocab.json"
+        vocab_path = dataset_vocab(ckpt_path)
     elif path.exists():
         ckpt_path = path
-        vocab_path = path.parent.parent / "data" / "vocab.json"
+        vocab_path = dataset_vocab(path)
     else:
         raise UserError(f"{path}: not found (expected a results/<dataset> folder or a checkpoint file)")
     ckpt = read_checkpoint(ckpt_path)
@@ -144,14 +149,33 @@ def locate(source: str, model: str | None) -> tuple[Path, Path, dict]:
     return ckpt_path, vocab_path, ckpt
 
 
-def final_checkpoint(results_dir: Path, model: str) -> Path:
-    """The model's final checkpoint inside a results folder (leakgan.layout.checkpoint, relative to the folder)."""
+def final_checkpoint(results_dir: Path, model: str, train_seed: int | None = None) -> Path:
+    """The model's final checkpoint inside a results folder (leakgan.layout.checkpoint, relative to the folder).
+
+    `results_dir` is a dataset's folder (the chain of `train_seed`, or of the
+    lowest seed that has the model) or one seed's folder.
+    """
     from leakgan import layout
     from leakgan.models import registry
 
-    dataset = results_dir.resolve().name or "dataset"
-    inside = PurePosixPath(layout.checkpoint(dataset, model, registry.get(model).final_stage))
-    return results_dir / inside.relative_to(f"results/{dataset}")
+    stage = registry.get(model).final_stage
+    if re.fullmatch(r"seed[0-9]+", results_dir.resolve().name):  # one seed's folder
+        inside = PurePosixPath(layout.checkpoint("d", model, stage, 0)).relative_to(layout.run_dir("d", 0))
+        return results_dir / inside
+    if train_seed is None:
+        seeds = sorted(int(p.name[4:]) for p in results_dir.glob("seed*") if re.fullmatch(r"seed[0-9]+", p.name))
+        train_seed = next((k for k in seeds if final_checkpoint(results_dir / f"seed{k}", model).is_file()),
+                          seeds[0] if seeds else 0)
+    inside = PurePosixPath(layout.checkpoint("d", model, stage, train_seed)).relative_to("results/d")
+    return results_dir / inside
+
+
+def dataset_vocab(path: Path) -> Path:
+    """The data/vocab.json of the dataset folder a results file lies in (the nearest folder above with one)."""
+    for folder in list(path.parents)[:4]:
+        if (folder / "data" / "vocab.json").is_file():
+            return folder / "data" / "vocab.json"
+    return path.parent.parent / "data" / "vocab.json"
 
 
 def find_vocab(explicit: str | None, default: Path, ckpt: dict, ckpt_path: Path) -> dict | None:
@@ -289,7 +313,7 @@ def lines_from_ids(path: str, vocab_path: str | None) -> str:
     """The sentences of a token file: decoded with --vocab (else ../data/vocab.json beside it, if there)."""
     from leakgan.io import read_tokens, read_vocab
 
-    default = Path(path).parent.parent / "data" / "vocab.json"
+    default = dataset_vocab(Path(path))
     vocab = read_vocab(vocab_path) if vocab_path is not None else (read_vocab(default) if default.is_file() else None)
     tokens = read_tokens(path, vocab["size"] if vocab else None)
     return format_lines(tokens.tolist(), vocab)

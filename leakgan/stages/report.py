@@ -5,14 +5,17 @@ import argparse
 
 from leakgan.errors import UserError
 from leakgan.io import read_json, write_text
-from leakgan.metrics.report import _check, html_report, is_nll_result, markdown_report, plot_curves, read_samples
+from leakgan.metrics.report import (_check, html_report, is_nll_result, markdown_report, plot_curves,
+                                    plot_frontier, read_samples)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("results", nargs="+", help="nll.json / bleu.json files, in the order to report them")
     parser.add_argument("--markdown", help="write the tables (and samples) as Markdown here")
     parser.add_argument("--html", help="write the same as a self-contained HTML page here")
-    parser.add_argument("--figure", help="write the oracle-NLL training curve PNG of the one nll.json given here")
+    parser.add_argument("--figure", help="write the training curves PNG (oracle NLL, or BLEU-2 on real text) of the "
+                                         "one results file given here")
+    parser.add_argument("--frontier", help="write the quality-diversity frontier PNG of the one result file given here")
     parser.add_argument("--num-samples", type=int, default=20,
                         help="random samples shown per model for real text, read from <model>/samples.txt beside "
                              "each bleu.json (default 20; 0 = none)")
@@ -20,8 +23,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    if not (args.markdown or args.html or args.figure):
-        raise UserError("nothing to write: give --markdown, --html and/or --figure")
+    if not (args.markdown or args.html or args.figure or args.frontier):
+        raise UserError("nothing to write: give --markdown, --html, --figure and/or --frontier")
     if args.num_samples < 0:
         raise UserError(f"--num-samples must be 0 or more, got {args.num_samples}")
     loaded = []
@@ -30,10 +33,13 @@ def main(args: argparse.Namespace) -> int:
         _check(result, path)
         loaded.append((path, result))
     if args.figure:
-        synthetic = [r for _, r in loaded if is_nll_result(r)]
-        if len(loaded) != 1 or not synthetic:
-            raise UserError("--figure draws one synthetic dataset: give exactly one nll.json")
-        plot_curves(synthetic[0], args.figure)
+        if len(loaded) != 1:
+            raise UserError("--figure draws one dataset: give exactly one nll.json or bleu.json")
+        plot_curves(loaded[0][1], args.figure)
+    if args.frontier:
+        if len(loaded) != 1:
+            raise UserError("--frontier draws one dataset: give exactly one nll.json or bleu.json")
+        plot_frontier(loaded[0][1], args.frontier)
     if args.markdown or args.html:
         sections = []
         for path, result in loaded:

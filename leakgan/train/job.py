@@ -1,8 +1,9 @@
 """What a training stage hands to a model's trainer (see `leakgan.models.registry`)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import torch
 
@@ -26,3 +27,35 @@ class TrainingJob:
     pretrained_path: Path | None = None
     checkpoint_dir: Path | None = None  # where a resumable stage keeps its checkpoints
     stop_after: int | None = None  # end after this epoch, leaving only the resumable checkpoint
+    validation: torch.Tensor | None = None  # held-out training rows for model selection (not in `train`)
+    select: str = "last"  # best_validation | last (config training.select)
+    on_point: Callable[[dict], None] | None = None  # called with every curve point as it is recorded
+    on_resume: Callable[[list[dict]], None] | None = None  # called with the curve restored from a checkpoint
+    _references: object = field(default=None, repr=False)
+
+    def record(self, curve: list[dict], point: dict) -> None:
+        """Append a point to a stage's curve and hand it to `on_point` (the live curve file)."""
+        curve.append(point)
+        if self.on_point is not None:
+            self.on_point(point)
+
+    def resumed(self, curve: list[dict]) -> None:
+        """A resumed stage's curve so far (the live curve file starts over from it)."""
+        if self.on_resume is not None:
+            self.on_resume(curve)
+
+    def references(self):
+        """BLEU-2 references of the curves on real text (the test set), built once; None on synthetic data."""
+        if self.oracle is not None:
+            return None
+        if self._references is None:
+            from leakgan.train.selection import reference_set
+
+            self._references = reference_set(self.test, self.vocab.get("pad_id"))
+        return self._references
+
+    def curve_scores(self, samples: torch.Tensor) -> dict:
+        """What a curve point measures on a model's samples: oracle NLL (synthetic) or BLEU-2 (real text)."""
+        from leakgan.train.selection import curve_point_scores
+
+        return curve_point_scores(samples, self.oracle, self.references(), self.vocab.get("pad_id"))

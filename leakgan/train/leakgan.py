@@ -31,6 +31,7 @@ from leakgan.seeding import stage_seed, torch_generator
 from leakgan.train import checkpoints
 from leakgan.train.discriminator import discriminator_config, train_discriminator
 from leakgan.train.job import TrainingJob
+from leakgan.train.selection import BestSelection, Budget, optimizer_snapshot, state_snapshot
 
 
 @dataclass
@@ -104,6 +105,7 @@ class LeakGANRun:
     seed: int
     oracle: object | None = None
     stage: str = "pretrain"  # names the random streams, so each stage draws its own numbers
+    job: TrainingJob | None = None  # validation data, curve scores and the live curve file
     worker_opt: torch.optim.Optimizer = field(init=False)
     manager_opt: torch.optim.Optimizer = field(init=False)
     dis_opt: torch.optim.Optimizer = field(init=False)
@@ -124,6 +126,7 @@ class LeakGANRun:
         # capturable: D's steps can then be replayed as a CUDA graph (DiscriminatorStep)
         self.dis_opt = _adam(model.discriminator.parameters(), s.dis_lr, capturable=self.device.type == "cuda")
         self.d_step = None  # DiscriminatorStep, made at the first D step
+        self.budget = Budget()
         self.sample_rng = torch_generator(self.seed, f"leakgan-{self.stage}-sample", self.device)
         self.shuffle_rng = torch_generator(self.seed, f"leakgan-{self.stage}-shuffle")
         torch.manual_seed(stage_seed(self.seed, f"leakgan-{self.stage}-dropout"))  # D's dropout draws from torch's global stream
@@ -132,7 +135,8 @@ class LeakGANRun:
         """Optimizer and random-stream states (the model's state is saved separately)."""
         return {"worker_opt": self.worker_opt.state_dict(), "manager_opt": self.manager_opt.state_dict(),
                 "dis_opt": self.dis_opt.state_dict(), "sample_rng": self.sample_rng.get_state(),
-                "shuffle_rng": self.shuffle_rng.get_state(), "torch_rng": torch.get_rng_state()}
+                "shuffle_rng": self.shuffle_rng.get_state(), "torch_rng": torch.get_rng_state(),
+                "budget": self.budget.to_dict()}
 
     def load_state_dict(self, state: dict) -> None:
         """Restore what `state_dict` returned."""
@@ -142,6 +146,7 @@ class LeakGANRun:
         self.sample_rng.set_state(state["sample_rng"])
         self.shuffle_rng.set_state(state["shuffle_rng"])
         torch.set_rng_state(state["torch_rng"])
+        self.budget = Budget.from_dict(state.get("budget"))
 
 
 
@@ -173,6 +178,7 @@ def mle_epoch(run: LeakGANRun) -> tuple[float, float]:
         w_loss = -out.log_probs.mean()
         m_loss = manager_loss(out.features, out.goals, None, s.step_size)  # Eq. 10
         _update_generator(run, w_loss, m_loss)
+        run.budget.update(batch.numel())
         sums[0] += float(w_loss.detach()) * len(batch)
         sums[1] += float(m_loss.detach()) * len(batch)
         count += len(batch)
@@ -220,6 +226,7 @@ def adversarial_step(run: LeakGANRun) -> dict:
     r_intrinsic = intrinsic_reward(out.features, out.sub_goals.detach(), s.step_size)  # Eq. 9
     w_loss = -(r_intrinsic * out.log_probs).mean()  # Eq. 8 (REINFORCE)
     _update_generator(run, w_loss, m_loss)
+    run.budget.update(trace.tokens.numel())
     return {"mean_reward": mean_reward, "manager_loss": float(m_loss.detach()), "worker_loss": float(w_loss.detach())}
 
 
@@ -238,13 +245,21 @@ def evaluate(run: LeakGANRun, tag: str) -> dict:
     D.train(was_training)
     point = {"nll_test": model.nll(test, s.gen_batch),
              "d_accuracy": 0.5 * (float(real_ok.float().mean()) + float(fake_ok.float().mean()))}
+    job = run.job
+    if job is not None and job.validation is not None:
+        point["nll_valid"] = model.nll(job.validation, s.gen_batch)
     if run.oracle is not None:
         point["oracle_nll"] = run.oracle.nll(samples)
+    elif job is not None:
+        point.update(job.curve_scores(samples))
     return point
 
 
-def pretrain(run: LeakGANRun) -> list[dict]:
-    """Interleaved pretraining of D and G; one metrics record per G epoch."""
+def pretrain(run: LeakGANRun, selection: BestSelection | None = None) -> list[dict]:
+    """Interleaved pretraining of D and G; one metrics record per G epoch.
+
+    `selection` is offered the whole model (G and D) and D's optimizer at every evaluated epoch.
+    """
     s = run.settings
     metrics: list[dict] = []
     total = s.pretrain_rounds * s.pretrain_g_epochs
@@ -257,9 +272,17 @@ def pretrain(run: LeakGANRun) -> list[dict]:
             worker_loss, manager_loss_ = mle_epoch(run)
             point = {"phase": "pretrain", "round": round_, "epoch": epoch, "worker_loss": worker_loss,
                      "manager_loss": manager_loss_, "d_loss": d_loss}
+            run.budget.epochs += 1
             if epoch % s.eval_every == 0 or epoch == total:
                 point.update(evaluate(run, f"pretrain-{epoch}"))
-            metrics.append(point)
+                if selection is not None and selection.offer(
+                        epoch, point.get("nll_valid"),
+                        lambda: (state_snapshot(run.model), optimizer_snapshot(run.dis_opt))):
+                    point["selected"] = True
+            if run.job is not None:
+                run.job.record(metrics, point)
+            else:
+                metrics.append(point)
             bar.update(1)
             bar.set_postfix(worker=round(worker_loss, 3), manager=round(manager_loss_, 3))
     bar.close()
@@ -281,9 +304,13 @@ def adversarial(run: LeakGANRun, start_epoch: int = 0, metrics: list[dict] | Non
         if epoch % s.mle_every == 0:  # interleaved training: one supervised epoch every mle_every epochs
             point["mle_worker_loss"], point["mle_manager_loss"] = mle_epoch(run)
         point["d_loss"] = train_discriminator(run, s.d_steps)
+        run.budget.epochs += 1
         if epoch % s.eval_every == 0 or epoch == s.adversarial_epochs:
             point.update(evaluate(run, f"adversarial-{epoch}"))
-        metrics.append(point)
+        if run.job is not None:
+            run.job.record(metrics, point)
+        else:
+            metrics.append(point)
         bar.set_postfix(reward=round(point["mean_reward"], 3), manager=round(point["manager_loss"], 3))
         if on_epoch_end is not None:
             on_epoch_end(epoch, metrics)
@@ -295,11 +322,18 @@ def pretrain_model(job: TrainingJob) -> tuple[dict, list[dict]]:
     """LeakGAN's first stage: interleaved pretraining of D and G from a fresh model."""
     s = LeakGANSettings.from_dict(job.settings, stage="pretrain")
     model = build_model(s, job.vocab["size"], job.train.shape[1], job.seed).to(job.device)
-    run = LeakGANRun(model, s, job.train, job.test, job.seed, job.oracle)
-    metrics = pretrain(run)
+    run = LeakGANRun(model, s, job.train, job.test, job.seed, job.oracle, job=job)
+    selection = BestSelection(job.select)
+    metrics = pretrain(run, selection)
+    dis_opt = run.dis_opt.state_dict()
+    if selection.epoch is not None and selection.epoch != metrics[-1]["epoch"]:
+        state, dis_opt = selection.state
+        model.load_state_dict(state)
+    run.budget.selected_epoch = selection.epoch
     run.model.eval()
     # D's optimizer carries over to the adversarial stage (the authors keep one Adam for D throughout).
-    return model.checkpoint(job.settings, job.vocab.get("pad_id"), dis_opt=run.dis_opt.state_dict()), metrics
+    return model.checkpoint(job.settings, job.vocab.get("pad_id"), dis_opt=dis_opt,
+                            budget={"pretrain": run.budget.to_dict()}), metrics
 
 
 def adversarial_model(job: TrainingJob) -> tuple[dict, list[dict]] | None:
@@ -314,7 +348,7 @@ def adversarial_model(job: TrainingJob) -> tuple[dict, list[dict]] | None:
     pretrained, path = job.pretrained, job.pretrained_path
     checkpoints.check_pretrained(job, "leakgan", "LeakGAN")
     model = LeakGANModel.from_checkpoint(pretrained, job.device)
-    run = LeakGANRun(model, s, job.train, job.test, job.seed, job.oracle, stage="adversarial")
+    run = LeakGANRun(model, s, job.train, job.test, job.seed, job.oracle, stage="adversarial", job=job)
     if "dis_opt" in pretrained:
         run.dis_opt.load_state_dict(copy.deepcopy(pretrained["dis_opt"]))  # Adam updates it in place
 
@@ -325,6 +359,7 @@ def adversarial_model(job: TrainingJob) -> tuple[dict, list[dict]] | None:
         run.load_state_dict(ckpt["run"])
 
     start_epoch, metrics = resumable.resume(restore, "leakgan")
+    job.resumed(metrics)
 
     def on_epoch_end(epoch: int, metrics_so_far: list[dict]) -> None:
         if epoch % s.checkpoint_every == 0 or epoch == job.stop_after:
@@ -338,4 +373,5 @@ def adversarial_model(job: TrainingJob) -> tuple[dict, list[dict]] | None:
         metrics = adversarial(run, start_epoch, metrics, on_epoch_end)
     except checkpoints.Stop:
         return None
-    return model.checkpoint(job.settings, job.vocab.get("pad_id"), epoch=s.adversarial_epochs), metrics
+    budget = {**pretrained.get("budget", {}), "adversarial": run.budget.to_dict()}
+    return model.checkpoint(job.settings, job.vocab.get("pad_id"), epoch=s.adversarial_epochs, budget=budget), metrics

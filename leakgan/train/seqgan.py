@@ -53,6 +53,7 @@ from leakgan.train import checkpoints
 from leakgan.train.discriminator import discriminator_config, train_discriminator
 from leakgan.train.job import TrainingJob
 from leakgan.train.mle import train_mle
+from leakgan.train.selection import Budget
 
 
 @dataclass
@@ -151,6 +152,7 @@ class SeqGANRun:
         self.dis_opt = torch.optim.Adam(self.model.discriminator.parameters(), lr=self.settings.dis_lr)
         self.g_opt = torch.optim.Adam(self.model.generator.parameters(), lr=self.settings.lr)
         self.d_step = None  # made at the first D step (train_discriminator)
+        self.budget = Budget()
         family = "rankgan" if self.name == "rankgan" else "seqgan"
         self.sample_rng = torch_generator(self.seed, f"{family}-{self.stage}-sample", self.device)
         self.shuffle_rng = torch_generator(self.seed, f"{family}-{self.stage}-shuffle")
@@ -167,7 +169,7 @@ class SeqGANRun:
     def state_dict(self) -> dict:
         return {"dis_opt": self.dis_opt.state_dict(), "g_opt": self.g_opt.state_dict(),
                 "sample_rng": self.sample_rng.get_state(), "shuffle_rng": self.shuffle_rng.get_state(),
-                "torch_rng": torch.get_rng_state()}
+                "torch_rng": torch.get_rng_state(), "budget": self.budget.to_dict()}
 
     def load_state_dict(self, state: dict) -> None:
         self.dis_opt.load_state_dict(state["dis_opt"])
@@ -175,6 +177,7 @@ class SeqGANRun:
         self.sample_rng.set_state(state["sample_rng"])
         self.shuffle_rng.set_state(state["shuffle_rng"])
         torch.set_rng_state(state["torch_rng"])
+        self.budget = Budget.from_dict(state.get("budget"))
 
 
 def _real_subset(run: SeqGANRun, k: int) -> torch.Tensor:
@@ -262,6 +265,7 @@ def adversarial_step(run: SeqGANRun, rollout_model: MLEGenerator) -> dict:
     loss.backward()
     torch.nn.utils.clip_grad_norm_(G.parameters(), s.grad_clip)
     run.g_opt.step()
+    run.budget.update(samples.numel())
     G.eval()
     return {"mean_score": mean_score, "mean_reward": float(rewards.mean()), "g_loss": float(loss.detach())}
 
@@ -277,13 +281,16 @@ def update_rollout_model(rollout_model: MLEGenerator, G: MLEGenerator, rate: flo
 
 
 @torch.no_grad()
-def evaluate(run: SeqGANRun, tag: str) -> dict:
-    """NLL-test on the first eval_samples test sequences; oracle NLL of as many fresh samples at α = 1."""
+def evaluate(run: SeqGANRun, tag: str, job: TrainingJob) -> dict:
+    """NLL-test on the first eval_samples test sequences (and the validation NLL); oracle NLL (synthetic) or
+    BLEU-2 (real text) of as many fresh samples at α = 1."""
     s, G = run.settings, run.generator
     rng = torch_generator(run.seed, f"{run.name}-eval-{tag}", run.device)
     point = {"nll_test": G.nll(run.test[:s.eval_samples], s.gen_batch)}
-    if run.oracle is not None:
-        point["oracle_nll"] = run.oracle.nll(G.sample(s.eval_samples, 1.0, rng, s.gen_batch))
+    if job.validation is not None:
+        point["nll_valid"] = G.nll(job.validation, s.gen_batch)
+    if run.oracle is not None or job.references() is not None:
+        point.update(job.curve_scores(G.sample(s.eval_samples, 1.0, rng, s.gen_batch)))
     return point
 
 
@@ -304,7 +311,10 @@ def pretrain_model(job: TrainingJob, name: str) -> tuple[dict, list[dict]]:
     mle_settings = {"emb_dim": s.emb_dim, "hidden_dim": s.hidden_dim, "batch_size": s.batch_size, "lr": s.lr,
                     "epochs": s.pretrain_epochs, "eval_every": s.eval_every, "curve_samples": s.eval_samples,
                     "grad_clip": s.grad_clip}
-    G, curve = train_mle(job.train, job.test, job.vocab["size"], mle_settings, job.seed, job.device, job.oracle)
+    budget = Budget()
+    G, curve = train_mle(job.train, job.test, job.vocab["size"], mle_settings, job.seed, job.device, job.oracle,
+                         validation=job.validation, select=job.select, budget=budget, on_point=job.on_point,
+                         references=job.references(), pad_id=job.vocab.get("pad_id"), phase="pretrain")
     cfg = discriminator_config(s, job.vocab["size"], job.train.shape[1])
     torch.manual_seed(stage_seed(job.seed, f"{name}-critic-init"))
     critic = build_critic(name, cfg)
@@ -316,11 +326,9 @@ def pretrain_model(job: TrainingJob, name: str) -> tuple[dict, list[dict]]:
     for _ in bar:
         loss = train_critic(run, 1)
         bar.set_postfix(loss=round(loss, 4))
-    for point in curve:
-        point["phase"] = "pretrain"
     if curve:
         curve[-1]["d_loss"] = loss
-    return _checkpoint(run, job.settings, job.vocab.get("pad_id")), curve
+    return _checkpoint(run, job.settings, job.vocab.get("pad_id"), budget={"pretrain": budget.to_dict()}), curve
 
 
 def adversarial_model(job: TrainingJob, name: str) -> tuple[dict, list[dict]] | None:
@@ -349,6 +357,7 @@ def adversarial_model(job: TrainingJob, name: str) -> tuple[dict, list[dict]] | 
         run.load_state_dict(state["run"])
 
     start_epoch, metrics = resumable.resume(restore, name)
+    job.resumed(metrics)
 
     bar = tqdm(range(start_epoch + 1, s.adversarial_epochs + 1), desc=f"{name} adversarial", unit="epoch",
                file=sys.stderr, mininterval=1.0, initial=start_epoch, total=s.adversarial_epochs)
@@ -360,8 +369,9 @@ def adversarial_model(job: TrainingJob, name: str) -> tuple[dict, list[dict]] | 
         update_rollout_model(rollout_model, G, s.rollout_update_rate)
         point["d_loss"] = train_critic(run, s.d_steps)
         if epoch % s.eval_every == 0 or epoch == s.adversarial_epochs:
-            point.update(evaluate(run, f"adversarial-{epoch}"))
-        metrics.append(point)
+            point.update(evaluate(run, f"adversarial-{epoch}", job))
+        run.budget.epochs += 1
+        job.record(metrics, point)
         bar.set_postfix(reward=round(point["mean_reward"], 3), d_loss=round(point["d_loss"], 3))
         if epoch % s.checkpoint_every == 0 or epoch == job.stop_after:
             resumable.save(epoch, _checkpoint(run, job.settings, pad_id, epoch=epoch, metrics=metrics,
@@ -370,7 +380,8 @@ def adversarial_model(job: TrainingJob, name: str) -> tuple[dict, list[dict]] | 
                                                              for k, v in rollout_model.state_dict().items()}))
         if epoch == job.stop_after:
             return None
-    return _checkpoint(run, job.settings, pad_id, epoch=s.adversarial_epochs), metrics
+    budget = {**ckpt.get("budget", {}), "adversarial": run.budget.to_dict()}
+    return _checkpoint(run, job.settings, pad_id, epoch=s.adversarial_epochs, budget=budget), metrics
 
 
 # The registry's trainers: one function per model and stage.

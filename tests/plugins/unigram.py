@@ -27,8 +27,9 @@ class UnigramModel:
         probs = torch.softmax(self.log_probs / temperature, dim=0)
         return torch.multinomial(probs, num * self.seq_len, replacement=True, generator=generator).view(num, self.seq_len)
 
-    def nll(self, tokens: torch.Tensor, batch_size: int = 1000) -> float:
-        return -float(self.log_probs[tokens].double().mean())
+    def nll(self, tokens: torch.Tensor, batch_size: int = 1000, temperature: float = 1.0) -> float:
+        log_probs = self.log_probs if temperature == 1.0 else torch.log_softmax(self.log_probs / temperature, dim=0)
+        return -float(log_probs[tokens].double().mean())
 
     @classmethod
     def from_checkpoint(cls, ckpt: dict, device="cpu") -> "UnigramModel":

@@ -6,7 +6,7 @@ import re
 
 from leakgan import layout
 from leakgan.config import data_settings as _data_settings
-from leakgan.config import model_settings, models_for, stage_settings
+from leakgan.config import model_settings, models_for, seeds_for, stage_settings
 from leakgan.models import registry
 
 SYNTHETIC_DATASETS = [
@@ -17,8 +17,11 @@ MODELS = registry.names()
 ADVERSARIAL_MODELS = [m for m in MODELS if "adversarial" in registry.get(m).stages]
 DEVICE = config.get("device", "cpu")
 GPUS = 0 if DEVICE == "cpu" else 1
-SEED = config["seed"]
+SEED = config[
+    "seed"
+]  # the data stages' seed and the report's sample draws; chains use {seed}
 MATCHED_T = config["evaluate"]["matched_temperature"]
+TEMPERATURES = config["evaluate"]["temperatures"]
 
 
 def _alternation(names):
@@ -33,7 +36,8 @@ TEXT_RE = _alternation(TEXT_DATASETS)
 wildcard_constraints:
     dataset=_alternation(SYNTHETIC_DATASETS + TEXT_DATASETS),
     model=_alternation(MODELS),
-    variant=r"(\.matched)?",
+    variant=layout.VARIANT_RE,
+    seed=r"[0-9]+",
 
 
 def ds(name):
@@ -61,6 +65,11 @@ def stage_settings_json(dataset, model, stage):
     return as_json(stage_settings(config, dataset, model, stage))
 
 
+def training_json():
+    """How every model's reported checkpoint is chosen (config `training`), as the training stages take it."""
+    return as_json(config["training"])
+
+
 def oracle_input(wildcards):
     """The oracle file for synthetic datasets (oracle NLL curve), nothing for real text."""
     return (
@@ -82,39 +91,69 @@ def shlex_quote(value):
     return shlex.quote(str(value))
 
 
-def final_checkpoint(dataset, model):
+def final_checkpoint(dataset, model, seed):
     """The checkpoint that samples and scores come from: the model's last training stage."""
-    return layout.checkpoint(dataset, model, registry.get(model).final_stage)
+    return layout.checkpoint(dataset, model, registry.get(model).final_stage, seed)
 
 
-def sample_temperature(dataset, model, variant):
-    """α of a model's evaluation samples; the `.matched` variant uses the shared matched temperature."""
+def own_temperature(dataset, model):
+    """The α a model's headline samples are drawn at (its block's `temperature`; 1 for the oracle)."""
     return (
-        MATCHED_T if variant else model_settings(config, dataset, model)["temperature"]
+        1.0
+        if model == "real"
+        else model_settings(config, dataset, model)["temperature"]
     )
 
 
-def score_entries(dataset):
+def sample_temperature(dataset, model, variant):
+    """α of a model's samples: its own α, or the matched α for the `.matched` variant."""
+    return MATCHED_T if variant else own_temperature(dataset, model)
+
+
+def score_entries(dataset, seed):
     """ENTRY -> scores file for every configured model, plus ENTRY_matched where the model's α differs."""
     entries = {}
     for m in models_for(config, dataset):
-        entries[layout.entry_name(m)] = layout.scores(dataset, m)
-        if model_settings(config, dataset, m)["temperature"] != MATCHED_T:
+        entries[layout.entry_name(m)] = layout.scores(dataset, m, seed)
+        if own_temperature(dataset, m) != MATCHED_T:
             entries[layout.entry_name(m, matched=True)] = layout.scores(
-                dataset, m, matched=True
+                dataset, m, seed, layout.variant_suffix(True)
             )
     return entries
 
 
-def curve_entries(dataset):
+def frontier_entries(dataset, seed):
+    """MODEL -> the model's scores at every α of evaluate.temperatures."""
+    return {m: layout.frontier(dataset, m, seed) for m in models_for(config, dataset)}
+
+
+def curve_entries(dataset, seed):
     """NAME[:STAGE] -> training-curve file of every stage of every model (stages tagged when there are several)."""
     entries = {}
     for m in models_for(config, dataset):
         stages = registry.get(m).stages
         for stage in stages:
             entries[f"{m}:{stage}" if len(stages) > 1 else m] = layout.curve(
-                dataset, m, stage
+                dataset, m, stage, seed
             )
+    return entries
+
+
+def benchmark_entries(dataset, seed):
+    """MODEL:STAGE -> Snakemake benchmark file of every training, sampling and evaluation job (their wall times)."""
+    entries = {}
+    for m in models_for(config, dataset):
+        for stage in registry.get(m).stages:
+            entries[f"{m}:{stage}"] = (
+                f"logs/{dataset}/seed{seed}/{m}/{stage}.benchmark.tsv"
+            )
+        entries[f"{m}:sample"] = f"logs/{dataset}/seed{seed}/{m}/sample.benchmark.tsv"
+        entries[f"{m}:evaluate"] = (
+            f"logs/{dataset}/seed{seed}/{m}/evaluate.benchmark.tsv"
+        )
+        entries[f"{m}:frontier"] = (
+            f"logs/{dataset}/seed{seed}/{m}/frontier.benchmark.tsv"
+        )
     return entries
 
 
@@ -123,30 +162,64 @@ def pairs(entries):
     return " ".join(shlex_quote(f"{name}={path}") for name, path in entries.items())
 
 
-def result_meta(dataset):
-    """The run's description stored in nll.json / bleu.json."""
+def result_kind(dataset):
+    """'nll' (synthetic) or 'bleu' (text): the name of a dataset's results files."""
+    return "nll" if is_synthetic_dataset(dataset) else "bleu"
+
+
+def seed_results(dataset):
+    """SEED=PATH of every seed's results file of a dataset."""
+    return {
+        str(k): f"{layout.run_dir(dataset, k)}/{result_kind(dataset)}.json"
+        for k in seeds_for(config, dataset)
+    }
+
+
+def result_meta(dataset, seed=None):
+    """The run's description stored in nll.json / bleu.json (one seed's, or the aggregate's)."""
     length = (
         {"seq_len": ds(dataset)["seq_len"]}
         if is_synthetic_dataset(dataset)
         else {"max_len": ds(dataset)["max_len"]}
     )
-    return as_json({"scale": config["scale"], "seed": SEED, **length})
-
-
-def report_result(name):
-    """The results file a dataset's table comes from."""
-    return (
-        f"results/{name}/nll.json"
-        if is_synthetic_dataset(name)
-        else f"results/{name}/bleu.json"
+    seeds = (
+        {"seeds": seeds_for(config, dataset)} if seed is None else {"seed": int(seed)}
+    )
+    return as_json(
+        {
+            "scale": config["scale"],
+            "data_seed": SEED,
+            **seeds,
+            **length,
+            "training": config["training"],
+            "temperatures": TEMPERATURES,
+        }
     )
 
 
+def provenance_json(dataset):
+    """The device and each model's resolved settings, recorded in the aggregate results with the environment."""
+    return as_json(
+        {
+            "device": DEVICE,
+            "models": {
+                m: model_settings(config, dataset, m)
+                for m in models_for(config, dataset)
+            },
+        }
+    )
+
+
+def report_result(name):
+    """The results file a dataset's table comes from (every seed aggregated)."""
+    return f"results/{name}/{result_kind(name)}.json"
+
+
 def report_samples(names):
-    """Decoded samples of every scored model of the real-text datasets (the report draws from them)."""
+    """Decoded samples (first seed) of every scored model of the real-text datasets (the report draws from them)."""
     return [
-        layout.sample_words_of_entry(f"results/{n}", entry)
+        layout.sample_words_of_entry(layout.run_dir(n, seeds_for(config, n)[0]), entry)
         for n in names
         if not is_synthetic_dataset(n)
-        for entry in score_entries(n)
+        for entry in score_entries(n, seeds_for(config, n)[0])
     ]

@@ -23,8 +23,11 @@ rule download:
         sha256=lambda w: (
             sources.download_spec(w.dataset, ds(w.dataset), w.filename)[1] or ""
         ),
+    # On failure the log's last line (the one-line reason, e.g. an unreachable host)
+    # is repeated on stderr, so it shows where snakemake runs, not only in the log.
     shell:
         "leakgan download {params.url:q} --sha256={params.sha256:q} --out {output:q} 2> {log:q}"
+        " || {{ tr '\\r' '\\n' < {log:q} | grep -v '^[[:space:]]*$' | tail -n 1 >&2; exit 1; }}"
 
 
 rule prepare:

@@ -7,13 +7,13 @@
 rule sample:
     """Draw evaluate.num_samples sequences from a trained model at its own α (or the matched α)."""
     input:
-        checkpoint=lambda w: final_checkpoint(w.dataset, w.model),
+        checkpoint=lambda w: final_checkpoint(w.dataset, w.model, w.seed),
     output:
-        "results/{dataset}/{model}/samples{variant}.ids.txt",
+        "results/{dataset}/seed{seed}/{model}/samples{variant}.ids.txt",
     log:
-        "logs/{dataset}/{model}/sample{variant}.log",
+        "logs/{dataset}/seed{seed}/{model}/sample{variant}.log",
     benchmark:
-        "logs/{dataset}/{model}/sample{variant}.benchmark.tsv"
+        "logs/{dataset}/seed{seed}/{model}/sample{variant}.benchmark.tsv"
     threads: 2
     resources:
         mem_mb=4000,
@@ -23,12 +23,11 @@ rule sample:
         num=config["evaluate"]["num_samples"],
         batch_size=config["evaluate"]["batch_size"],
         temperature=lambda w: sample_temperature(w.dataset, w.model, w.variant),
-        seed=SEED,
         stream=lambda w: f"samples-{w.model}{w.variant}",
         device=DEVICE,
     shell:
         "leakgan sample --checkpoint {input.checkpoint:q} --num {params.num} --temperature {params.temperature}"
-        " --seed {params.seed} --stream {params.stream:q} --batch-size {params.batch_size}"
+        " --seed {wildcards.seed:q} --stream {params.stream:q} --batch-size {params.batch_size}"
         " --device {params.device:q} --out {output:q} 2> {log:q}"
 
 
@@ -37,11 +36,11 @@ rule sample_real:
     input:
         oracle="results/{dataset}/oracle/oracle.pt",
     output:
-        "results/{dataset}/real/samples.ids.txt",
+        "results/{dataset}/seed{seed}/real/samples.ids.txt",
     log:
-        "logs/{dataset}/real/sample.log",
+        "logs/{dataset}/seed{seed}/real/sample.log",
     benchmark:
-        "logs/{dataset}/real/sample.benchmark.tsv"
+        "logs/{dataset}/seed{seed}/real/sample.benchmark.tsv"
     wildcard_constraints:
         dataset=SYNTHETIC_RE,
     threads: 1
@@ -52,28 +51,27 @@ rule sample_real:
         num=config["evaluate"]["num_samples"],
         batch_size=config["evaluate"]["batch_size"],
         seq_len=lambda w: ds(w.dataset)["seq_len"],
-        seed=SEED,
     shell:
         "leakgan sample --oracle {input.oracle:q} --seq-len {params.seq_len} --num {params.num}"
-        " --seed {params.seed} --stream samples-real --batch-size {params.batch_size} --out {output:q} 2> {log:q}"
+        " --seed {wildcards.seed:q} --stream samples-real --batch-size {params.batch_size} --out {output:q} 2> {log:q}"
 
 
 rule evaluate_synthetic:
     """Oracle NLL of a model's samples and the model's NLL-test ("real": the oracle's own samples and NLL)."""
     input:
-        samples="results/{dataset}/{model}/samples{variant}.ids.txt",
+        samples="results/{dataset}/seed{seed}/{model}/samples{variant}.ids.txt",
         checkpoint=lambda w: (
-            [] if w.model == "real" else [final_checkpoint(w.dataset, w.model)]
+            [] if w.model == "real" else [final_checkpoint(w.dataset, w.model, w.seed)]
         ),
         oracle="results/{dataset}/oracle/oracle.pt",
         test="results/{dataset}/data/test.txt",
         vocab="results/{dataset}/data/vocab.json",
     output:
-        "results/{dataset}/{model}/scores{variant}.json",
+        "results/{dataset}/seed{seed}/{model}/scores{variant}.json",
     log:
-        "logs/{dataset}/{model}/evaluate{variant}.log",
+        "logs/{dataset}/seed{seed}/{model}/evaluate{variant}.log",
     benchmark:
-        "logs/{dataset}/{model}/evaluate{variant}.benchmark.tsv"
+        "logs/{dataset}/seed{seed}/{model}/evaluate{variant}.benchmark.tsv"
     wildcard_constraints:
         dataset=SYNTHETIC_RE,
         model=_alternation(MODELS + ["real"]),
@@ -83,11 +81,7 @@ rule evaluate_synthetic:
         runtime=60,
     params:
         checkpoint=lambda w, input: input.checkpoint[0] if input.checkpoint else "",
-        temperature=lambda w: (
-            1.0
-            if w.model == "real"
-            else sample_temperature(w.dataset, w.model, w.variant)
-        ),
+        temperature=lambda w: sample_temperature(w.dataset, w.model, w.variant),
         batch_size=config["evaluate"]["batch_size"],
         device=DEVICE,
     shell:
@@ -99,17 +93,17 @@ rule evaluate_synthetic:
 rule evaluate_text:
     """BLEU-2..n of a model's samples against the whole test set, self-BLEU, NLL-test; decoded samples."""
     input:
-        samples="results/{dataset}/{model}/samples{variant}.ids.txt",
-        checkpoint=lambda w: final_checkpoint(w.dataset, w.model),
+        samples="results/{dataset}/seed{seed}/{model}/samples{variant}.ids.txt",
+        checkpoint=lambda w: final_checkpoint(w.dataset, w.model, w.seed),
         test="results/{dataset}/data/test.txt",
         vocab="results/{dataset}/data/vocab.json",
     output:
-        scores="results/{dataset}/{model}/scores{variant}.json",
-        words="results/{dataset}/{model}/samples{variant}.txt",
+        scores="results/{dataset}/seed{seed}/{model}/scores{variant}.json",
+        words="results/{dataset}/seed{seed}/{model}/samples{variant}.txt",
     log:
-        "logs/{dataset}/{model}/evaluate{variant}.log",
+        "logs/{dataset}/seed{seed}/{model}/evaluate{variant}.log",
     benchmark:
-        "logs/{dataset}/{model}/evaluate{variant}.benchmark.tsv"
+        "logs/{dataset}/seed{seed}/{model}/evaluate{variant}.benchmark.tsv"
     wildcard_constraints:
         dataset=TEXT_RE,
     threads: 2
@@ -129,17 +123,52 @@ rule evaluate_text:
         " --device {params.device:q} --words-out {output.words:q} --out {output.scores:q} 2> {log:q}"
 
 
+rule frontier:
+    """A model sampled and scored at every α of evaluate.temperatures (the quality-diversity frontier)."""
+    input:
+        checkpoint=lambda w: final_checkpoint(w.dataset, w.model, w.seed),
+        oracle=oracle_input,
+        test="results/{dataset}/data/test.txt",
+        vocab="results/{dataset}/data/vocab.json",
+    output:
+        "results/{dataset}/seed{seed}/{model}/frontier.json",
+    log:
+        "logs/{dataset}/seed{seed}/{model}/frontier.log",
+    benchmark:
+        "logs/{dataset}/seed{seed}/{model}/frontier.benchmark.tsv"
+    threads: 2
+    resources:
+        mem_mb=8000,
+        runtime=120,
+        gpu=GPUS,
+    params:
+        kind=lambda w: "synthetic" if is_synthetic_dataset(w.dataset) else "text",
+        temperatures=",".join(f"{t:g}" for t in TEMPERATURES),
+        oracle=oracle_arg,
+        num=config["evaluate"]["num_samples"],
+        batch_size=config["evaluate"]["batch_size"],
+        max_n=config["evaluate"]["bleu_max_n"],
+        smoothing=config["evaluate"]["bleu_smoothing"],
+        stream=lambda w: f"frontier-{w.model}",
+        device=DEVICE,
+    shell:
+        "leakgan frontier --kind {params.kind} --checkpoint {input.checkpoint:q} --temperatures {params.temperatures:q}"
+        " --test {input.test:q} --vocab {input.vocab:q} {params.oracle} --num {params.num} --seed {wildcards.seed:q}"
+        " --stream {params.stream:q} --batch-size {params.batch_size} --max-n {params.max_n}"
+        " --smoothing {params.smoothing:q} --device {params.device:q} --out {output:q} 2> {log:q}"
+
+
 rule synthetic_samples_text:
     """A synthetic dataset's samples.txt: its evaluation samples, one sequence of token ids per line (as text data's)."""
     input:
-        samples="results/{dataset}/{model}/samples{variant}.ids.txt",
+        samples="results/{dataset}/seed{seed}/{model}/samples{variant}.ids.txt",
         vocab="results/{dataset}/data/vocab.json",
     output:
-        "results/{dataset}/{model}/samples{variant}.txt",
+        "results/{dataset}/seed{seed}/{model}/samples{variant}.txt",
     log:
-        "logs/{dataset}/{model}/samples_text{variant}.log",
+        "logs/{dataset}/seed{seed}/{model}/samples_text{variant}.log",
     benchmark:
-        "logs/{dataset}/{model}/samples_text{variant}.benchmark.tsv"
+        "logs/{dataset}/seed{seed}/{model}/samples_text{variant}.benchmark.tsv"
     wildcard_constraints:
         dataset=SYNTHETIC_RE,
         model=_alternation(MODELS + ["real"]),
@@ -152,21 +181,22 @@ rule synthetic_samples_text:
 
 
 rule nll:
-    """Gather every model's scores and curves (and the oracle's "real" row) into results/<dataset>/nll.json."""
+    """Gather one seed's scores, frontier and curves (and the oracle's "real" row) into results/<dataset>/seed<k>/nll.json."""
     input:
         real=lambda w: (
-            ["results/{dataset}/real/scores.json"]
+            ["results/{dataset}/seed{seed}/real/scores.json"]
             if is_synthetic_dataset(w.dataset)
             else []
         ),
-        scores=lambda w: list(score_entries(w.dataset).values()),
-        curves=lambda w: list(curve_entries(w.dataset).values()),
+        scores=lambda w: list(score_entries(w.dataset, w.seed).values()),
+        frontier=lambda w: list(frontier_entries(w.dataset, w.seed).values()),
+        curves=lambda w: list(curve_entries(w.dataset, w.seed).values()),
     output:
-        "results/{dataset}/nll.json",
+        "results/{dataset}/seed{seed}/nll.json",
     log:
-        "logs/{dataset}/collect.log",
+        "logs/{dataset}/seed{seed}/collect.log",
     benchmark:
-        "logs/{dataset}/collect.benchmark.tsv"
+        "logs/{dataset}/seed{seed}/collect.benchmark.tsv"
     wildcard_constraints:
         dataset=SYNTHETIC_RE,
     threads: 1
@@ -178,18 +208,56 @@ rule nll:
         scores=lambda w, input: pairs(
             {
                 **({"real": input.real[0]} if input.real else {}),
-                **score_entries(w.dataset),
+                **score_entries(w.dataset, w.seed),
             }
         ),
-        curves=lambda w: pairs(curve_entries(w.dataset)),
-        meta=lambda w: result_meta(w.dataset),
+        frontier=lambda w: pairs(frontier_entries(w.dataset, w.seed)),
+        curves=lambda w: pairs(curve_entries(w.dataset, w.seed)),
+        # read when present (a job's wall time); not inputs, so they never trigger a rerun
+        benchmarks=lambda w: pairs(benchmark_entries(w.dataset, w.seed)),
+        meta=lambda w: result_meta(w.dataset, w.seed),
     shell:
         "leakgan collect --dataset {wildcards.dataset:q} --kind {params.kind} --scores {params.scores}"
-        " --curves {params.curves} --meta {params.meta:q} --out {output:q} 2> {log:q}"
+        " --frontier {params.frontier} --curves {params.curves} --benchmarks {params.benchmarks}"
+        " --meta {params.meta:q} --out {output:q} 2> {log:q}"
 
 
 use rule nll as bleu with:
-    """Gather every model's scores and curves of a real-text dataset into results/<dataset>/bleu.json."""
+    """Gather one seed's scores, frontier and curves of a real-text dataset into results/<dataset>/seed<k>/bleu.json."""
+    output:
+        "results/{dataset}/seed{seed}/bleu.json",
+    wildcard_constraints:
+        dataset=TEXT_RE,
+
+
+rule aggregate_nll:
+    """Every seed of a synthetic dataset in results/<dataset>/nll.json: per-seed values, mean, std, Welch's t-test."""
+    input:
+        lambda w: list(seed_results(w.dataset).values()),
+    output:
+        "results/{dataset}/nll.json",
+    log:
+        "logs/{dataset}/aggregate.log",
+    benchmark:
+        "logs/{dataset}/aggregate.benchmark.tsv"
+    wildcard_constraints:
+        dataset=SYNTHETIC_RE,
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    params:
+        runs=lambda w: pairs(seed_results(w.dataset)),
+        meta=lambda w: result_meta(w.dataset),
+        provenance=lambda w: provenance_json(w.dataset),
+        data_dir=lambda w: f"results/{w.dataset}/data",
+    shell:
+        "leakgan aggregate --dataset {wildcards.dataset:q} --runs {params.runs} --meta {params.meta:q}"
+        " --provenance {params.provenance:q} --data-dir {params.data_dir:q} --out {output:q} 2> {log:q}"
+
+
+use rule aggregate_nll as aggregate_bleu with:
+    """Every seed of a real-text dataset in results/<dataset>/bleu.json: per-seed values, mean, std, Welch's t-test."""
     output:
         "results/{dataset}/bleu.json",
     wildcard_constraints:

@@ -11,15 +11,12 @@ REPORT_DATASETS = REPORT["datasets"]
 
 
 rule report:
-    """Every report output: results/tables.md, the HTML tables and the Figure 2 curves."""
+    """Every report output: results/tables.md, the HTML tables, the Figure 2 curves and the frontiers."""
     input:
         "results/tables.md",
         "results/report/tables.html",
-        [
-            f"results/report/{n}/nll_curve.png"
-            for n in REPORT_DATASETS
-            if is_synthetic_dataset(n)
-        ],
+        [f"results/report/{n}/{result_kind(n)}_curve.png" for n in REPORT_DATASETS],
+        [f"results/report/{n}/frontier.png" for n in REPORT_DATASETS],
 
 
 rule report_tables:
@@ -52,25 +49,48 @@ rule report_tables:
 
 
 rule report_curve:
-    """Figure 2 of one synthetic dataset: oracle NLL over training epochs, every model."""
+    """Figure 2 of one dataset: oracle NLL (synthetic) or BLEU-2 (text) over training epochs, every model."""
     input:
-        "results/{dataset}/nll.json",
+        lambda w: report_result(w.dataset),
     output:
         report(
-            "results/report/{dataset}/nll_curve.png",
+            "results/report/{dataset}/{kind}_curve.png",
             caption="../report/nll_curve.rst",
             category="Training curves",
             labels={"dataset": "{dataset}"},
         ),
     log:
-        "logs/report/{dataset}/nll_curve.log",
+        "logs/report/{dataset}/{kind}_curve.log",
     benchmark:
-        "logs/report/{dataset}/nll_curve.benchmark.tsv"
+        "logs/report/{dataset}/{kind}_curve.benchmark.tsv"
     wildcard_constraints:
-        dataset=SYNTHETIC_RE,
+        kind="nll|bleu",
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
     shell:
         "leakgan report {input:q} --figure {output:q} 2> {log:q}"
+
+
+rule report_frontier:
+    """The quality-diversity frontier of one dataset: every model's quality against its NLL-test as α varies."""
+    input:
+        lambda w: report_result(w.dataset),
+    output:
+        report(
+            "results/report/{dataset}/frontier.png",
+            caption="../report/frontier.rst",
+            category="Quality-diversity frontier",
+            labels={"dataset": "{dataset}"},
+        ),
+    log:
+        "logs/report/{dataset}/frontier.log",
+    benchmark:
+        "logs/report/{dataset}/frontier.benchmark.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    shell:
+        "leakgan report {input:q} --frontier {output:q} 2> {log:q}"

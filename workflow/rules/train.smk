@@ -10,12 +10,12 @@ rule pretrain:
         vocab="results/{dataset}/data/vocab.json",
         oracle=oracle_input,
     output:
-        checkpoint="results/{dataset}/{model}/pretrain.pt",
-        metrics="results/{dataset}/{model}/pretrain.jsonl",
+        checkpoint="results/{dataset}/seed{seed}/{model}/pretrain.pt",
+        metrics="results/{dataset}/seed{seed}/{model}/pretrain.jsonl",
     log:
-        "logs/{dataset}/{model}/pretrain.log",
+        "logs/{dataset}/seed{seed}/{model}/pretrain.log",
     benchmark:
-        "logs/{dataset}/{model}/pretrain.benchmark.tsv"
+        "logs/{dataset}/seed{seed}/{model}/pretrain.benchmark.tsv"
     threads: 2
     resources:
         mem_mb=4000,
@@ -24,11 +24,12 @@ rule pretrain:
     params:
         settings=lambda w: stage_settings_json(w.dataset, w.model, "pretrain"),
         oracle=oracle_arg,
-        seed=SEED,
+        training=training_json(),
         device=DEVICE,
     shell:
         "leakgan pretrain --model {wildcards.model:q} --settings {params.settings:q} --train {input.train:q}"
-        " --test {input.test:q} --vocab {input.vocab:q} {params.oracle} --seed {params.seed}"
+        " --test {input.test:q} --vocab {input.vocab:q} {params.oracle} --seed {wildcards.seed:q}"
+        " --training {params.training:q}"
         " --device {params.device:q} --threads {threads} --out {output.checkpoint:q}"
         " --metrics {output.metrics:q} 2> {log:q}"
 
@@ -36,18 +37,18 @@ rule pretrain:
 rule adversarial:
     """Adversarial training from the pretrained checkpoint; resumes from checkpoints/ after a kill."""
     input:
-        pretrained="results/{dataset}/{model}/pretrain.pt",
+        pretrained="results/{dataset}/seed{seed}/{model}/pretrain.pt",
         train="results/{dataset}/data/train.txt",
         test="results/{dataset}/data/test.txt",
         vocab="results/{dataset}/data/vocab.json",
         oracle=oracle_input,
     output:
-        checkpoint="results/{dataset}/{model}/adversarial.pt",
-        metrics="results/{dataset}/{model}/adversarial.jsonl",
+        checkpoint="results/{dataset}/seed{seed}/{model}/adversarial.pt",
+        metrics="results/{dataset}/seed{seed}/{model}/adversarial.jsonl",
     log:
-        "logs/{dataset}/{model}/adversarial.log",
+        "logs/{dataset}/seed{seed}/{model}/adversarial.log",
     benchmark:
-        "logs/{dataset}/{model}/adversarial.benchmark.tsv"
+        "logs/{dataset}/seed{seed}/{model}/adversarial.benchmark.tsv"
     wildcard_constraints:
         model=_alternation(ADVERSARIAL_MODELS),
     threads: 2
@@ -60,12 +61,13 @@ rule adversarial:
         oracle=oracle_arg,
         # Not an output: Snakemake would delete it before the job and nothing could resume.
         # The stage ignores checkpoints whose pretrained model, settings or seed differ.
-        checkpoint_dir=lambda w: f"checkpoints/{w.dataset}/{w.model}",
-        seed=SEED,
+        checkpoint_dir=lambda w: f"checkpoints/{w.dataset}/seed{w.seed}/{w.model}",
+        training=training_json(),
         device=DEVICE,
     shell:
         "leakgan adversarial --model {wildcards.model:q} --settings {params.settings:q}"
         " --pretrained {input.pretrained:q} --train {input.train:q} --test {input.test:q} --vocab {input.vocab:q}"
-        " {params.oracle} --seed {params.seed} --device {params.device:q} --threads {threads}"
+        " {params.oracle} --seed {wildcards.seed:q} --training {params.training:q} --device {params.device:q}"
+        " --threads {threads}"
         " --checkpoint-dir {params.checkpoint_dir:q} --out {output.checkpoint:q} --metrics {output.metrics:q}"
         " 2>> {log:q}"

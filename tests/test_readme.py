@@ -1,0 +1,69 @@
+"""The README tells the truth about `make run`: its command, run at smoke scale, prints a table of the README's form."""
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+
+import pytest
+
+from tests.conftest import REPO, tool_env
+
+pytestmark = pytest.mark.slow
+
+
+def make_run_commands() -> list[list[str]]:
+    """The recipe lines of the Makefile's `run` target, as argument lists (make variables filled in)."""
+    lines = (REPO / "Makefile").read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("run:"))
+    recipe = []
+    for line in lines[start + 1:]:
+        if not line.startswith("\t"):
+            break
+        recipe.append(line.strip())
+    commands = []
+    for line in recipe:
+        words = shlex.split(line)
+        words = [w for w in words if not w.startswith("PATH=")]  # the test's environment does this
+        words = [re.sub(r"^\$\(BIN\)/", "", w).replace("$(CORES)", "2") for w in words]
+        commands.append(words)
+    return commands
+
+
+def readme_table() -> list[str]:
+    """The table the README shows for `make run` (the indented block after its title line)."""
+    lines = (REPO / "README.md").read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if re.match(r"    synthetic-20 \(scale=demo, ", line))
+    block = []
+    for line in lines[start:]:
+        if not line.startswith("    "):
+            break
+        block.append(line[4:])
+    return block
+
+
+def shape(line: str) -> list[str]:
+    """The cells of a table line, every number replaced by its format ('9.999', '9'), so values may differ."""
+    return [re.sub(r"\d+", "9", cell) for cell in line.split()]
+
+
+def test_make_run_prints_the_table_the_readme_shows(tmp_path):
+    commands = make_run_commands()
+    assert [c[0] for c in commands] == ["snakemake", "leakgan"]
+    snake, table = commands
+    assert "scale=demo" in snake and table[1:] == ["table", "results/synthetic-20/nll.json"]
+    snake = [("scale=smoke" if w == "scale=demo" else w) for w in snake]
+    # the profile path is relative to the repository, the results to the work folder
+    snake = [str(REPO / w) if w.startswith("profiles/") else w for w in snake]
+    snake[1:1] = ["-s", str(REPO / "Snakefile"), "-d", str(tmp_path)]
+    subprocess.run(snake, cwd=tmp_path, env=tool_env(), check=True, capture_output=True, timeout=900)
+    printed = subprocess.run(table, cwd=tmp_path, env=tool_env(), check=True, capture_output=True, text=True,
+                             timeout=120).stdout.splitlines()
+    expected = readme_table()
+    assert printed[0] == expected[0].replace("scale=demo", "scale=smoke")
+    assert printed[1:3] == expected[1:3]  # the header and the rule under it, exactly
+    assert [row.split()[0] for row in printed[3:]] == [row.split()[0] for row in expected[3:]]
+    # every row has the README's cells and number formats (the values differ: smoke is not demo)
+    for ours, theirs in zip(printed[3:], expected[3:]):
+        assert shape(ours) == shape(theirs), (ours, theirs)
+        assert len(ours) == len(printed[1]), ours  # aligned under the header
