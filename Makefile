@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CORES  ?= 2
 
-.PHONY: run test install clean-results
+.PHONY: run test test-cluster install clean-results
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,11 +20,17 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 run: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/snakemake --cores $(CORES) --config scale=demo -- results/synthetic-20/nll.json
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/snakemake --profile profiles/default --cores $(CORES) --config scale=demo -- results/synthetic-20/nll.json
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/leakgan table results/synthetic-20/nll.json
 
 test: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q --durations=15
+
+# The workflow on a one-node SLURM cluster started on this machine (needs root: it installs
+# slurm-wlm and munge with apt-get when missing); 10 to 25 minutes on 2 cores.
+test-cluster: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[test,slurm]"
+	LEAKGAN_CLUSTER_TEST=1 PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q -m cluster --durations=10 tests/test_cluster.py
 
 clean-results:
 	rm -rf results logs checkpoints benchmarks/out .snakemake

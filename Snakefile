@@ -41,6 +41,21 @@ include: "workflow/rules/report.smk"
 include: "workflow/rules/data.smk"
 
 
+# Jobs that run where Snakemake runs, never on a cluster node: downloads (compute nodes often
+# have no internet) and the light gathering and report jobs.
+localrules:
+    download,
+    nll,
+    bleu,
+    aggregate_nll,
+    aggregate_bleu,
+    synthetic_samples_text,
+    report,
+    report_tables,
+    report_curve,
+    report_frontier,
+
+
 rule all:
     """The default target: the synthetic-20 results (oracle NLL, NLL-test and training curves)."""
     default_target: True

@@ -5,6 +5,7 @@ import json
 import re
 
 from leakgan import layout
+from leakgan.codeversion import code_version
 from leakgan.config import data_settings as _data_settings
 from leakgan.config import model_settings, models_for, seeds_for, stage_settings
 from leakgan.models import registry
@@ -21,6 +22,7 @@ SEED = config[
     "seed"
 ]  # the data stages' seed and the report's sample draws; chains use {seed}
 MATCHED_T = config["evaluate"]["matched_temperature"]
+RESOURCES = config["resources"]
 TEMPERATURES = config["evaluate"]["temperatures"]
 
 
@@ -38,6 +40,22 @@ wildcard_constraints:
     model=_alternation(MODELS),
     variant=layout.VARIANT_RE,
     seed=r"[0-9]+",
+
+
+def job_threads(kind):
+    """Threads of a kind of job (config `resources`); Snakemake lowers it to --cores when that is smaller."""
+    return RESOURCES[kind]["threads"]
+
+
+def job_memory(kind):
+    """Memory (MB) a kind of job asks the scheduler for."""
+    return RESOURCES[kind]["mem_mb"]
+
+
+def job_runtime(kind):
+    """Time limit (minutes) of a kind of job, times the attempt: a retry after a time-limit kill gets more."""
+    minutes = RESOURCES[kind]["runtime"]
+    return lambda wildcards, attempt: minutes * attempt
 
 
 def ds(name):

@@ -14,11 +14,12 @@ rule download:
     wildcard_constraints:
         dataset=TEXT_RE,
         filename=sources.SAFE_NAME,
-    threads: 1
+    threads: job_threads("light")
     resources:
-        mem_mb=200,
-        runtime=240,
+        mem_mb=job_memory("light"),
+        runtime=job_runtime("light"),
     params:
+        code=code_version("download"),
         url=lambda w: sources.download_spec(w.dataset, ds(w.dataset), w.filename)[0],
         sha256=lambda w: (
             sources.download_spec(w.dataset, ds(w.dataset), w.filename)[1] or ""
@@ -47,12 +48,13 @@ rule prepare:
         "logs/{dataset}/prepare.benchmark.tsv"
     wildcard_constraints:
         dataset=TEXT_RE,
-    threads: 2
+    threads: job_threads("data")
     resources:
         # the word counts of a full News Crawl year (millions of distinct tokens) dominate
-        mem_mb=4000,
-        runtime=60,
+        mem_mb=job_memory("data"),
+        runtime=job_runtime("data"),
     params:
+        code=code_version("prepare"),
         settings=lambda w: data_settings_json(w.dataset),
         seed=SEED,
         test_source=lambda w, input: input.get("test_source", ""),

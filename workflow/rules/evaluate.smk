@@ -14,12 +14,13 @@ rule sample:
         "logs/{dataset}/seed{seed}/{model}/sample{variant}.log",
     benchmark:
         "logs/{dataset}/seed{seed}/{model}/sample{variant}.benchmark.tsv"
-    threads: 2
+    threads: job_threads("sample")
     resources:
-        mem_mb=4000,
-        runtime=120,
+        mem_mb=job_memory("sample"),
+        runtime=job_runtime("sample"),
         gpu=GPUS,
     params:
+        code=lambda w: code_version("sample", w.model),
         num=config["evaluate"]["num_samples"],
         batch_size=config["evaluate"]["batch_size"],
         temperature=lambda w: sample_temperature(w.dataset, w.model, w.variant),
@@ -43,11 +44,12 @@ rule sample_real:
         "logs/{dataset}/seed{seed}/real/sample.benchmark.tsv"
     wildcard_constraints:
         dataset=SYNTHETIC_RE,
-    threads: 1
+    threads: job_threads("sample")
     resources:
-        mem_mb=2000,
-        runtime=30,
+        mem_mb=job_memory("sample"),
+        runtime=job_runtime("sample"),
     params:
+        code=code_version("sample"),
         num=config["evaluate"]["num_samples"],
         batch_size=config["evaluate"]["batch_size"],
         seq_len=lambda w: ds(w.dataset)["seq_len"],
@@ -75,11 +77,13 @@ rule evaluate_synthetic:
     wildcard_constraints:
         dataset=SYNTHETIC_RE,
         model=_alternation(MODELS + ["real"]),
-    threads: 2
+    threads: job_threads("evaluate")
     resources:
-        mem_mb=4000,
-        runtime=60,
+        mem_mb=job_memory("evaluate"),
+        runtime=job_runtime("evaluate"),
+        gpu=GPUS,
     params:
+        code=lambda w: code_version("evaluate", None if w.model == "real" else w.model),
         checkpoint=lambda w, input: input.checkpoint[0] if input.checkpoint else "",
         temperature=lambda w: sample_temperature(w.dataset, w.model, w.variant),
         batch_size=config["evaluate"]["batch_size"],
@@ -106,11 +110,13 @@ rule evaluate_text:
         "logs/{dataset}/seed{seed}/{model}/evaluate{variant}.benchmark.tsv"
     wildcard_constraints:
         dataset=TEXT_RE,
-    threads: 2
+    threads: job_threads("evaluate")
     resources:
-        mem_mb=8000,
-        runtime=60,
+        mem_mb=job_memory("evaluate"),
+        runtime=job_runtime("evaluate"),
+        gpu=GPUS,
     params:
+        code=lambda w: code_version("evaluate", w.model),
         temperature=lambda w: sample_temperature(w.dataset, w.model, w.variant),
         batch_size=config["evaluate"]["batch_size"],
         max_n=config["evaluate"]["bleu_max_n"],
@@ -136,12 +142,13 @@ rule frontier:
         "logs/{dataset}/seed{seed}/{model}/frontier.log",
     benchmark:
         "logs/{dataset}/seed{seed}/{model}/frontier.benchmark.tsv"
-    threads: 2
+    threads: job_threads("evaluate")
     resources:
-        mem_mb=8000,
-        runtime=120,
+        mem_mb=job_memory("evaluate"),
+        runtime=job_runtime("evaluate"),
         gpu=GPUS,
     params:
+        code=lambda w: code_version("frontier", w.model),
         kind=lambda w: "synthetic" if is_synthetic_dataset(w.dataset) else "text",
         temperatures=",".join(f"{t:g}" for t in TEMPERATURES),
         oracle=oracle_arg,
@@ -172,10 +179,12 @@ rule synthetic_samples_text:
     wildcard_constraints:
         dataset=SYNTHETIC_RE,
         model=_alternation(MODELS + ["real"]),
-    threads: 1
+    threads: job_threads("light")
     resources:
-        mem_mb=1000,
-        runtime=10,
+        mem_mb=job_memory("light"),
+        runtime=job_runtime("light"),
+    params:
+        code=code_version("generate"),
     shell:
         "leakgan generate --from-ids {input.samples:q} --vocab {input.vocab:q} --out {output:q} 2> {log:q}"
 
@@ -199,11 +208,12 @@ rule nll:
         "logs/{dataset}/seed{seed}/collect.benchmark.tsv"
     wildcard_constraints:
         dataset=SYNTHETIC_RE,
-    threads: 1
+    threads: job_threads("light")
     resources:
-        mem_mb=500,
-        runtime=5,
+        mem_mb=job_memory("light"),
+        runtime=job_runtime("light"),
     params:
+        code=code_version("collect"),
         kind=lambda w: "synthetic" if is_synthetic_dataset(w.dataset) else "text",
         scores=lambda w, input: pairs(
             {
@@ -242,11 +252,12 @@ rule aggregate_nll:
         "logs/{dataset}/aggregate.benchmark.tsv"
     wildcard_constraints:
         dataset=SYNTHETIC_RE,
-    threads: 1
+    threads: job_threads("light")
     resources:
-        mem_mb=500,
-        runtime=5,
+        mem_mb=job_memory("light"),
+        runtime=job_runtime("light"),
     params:
+        code=code_version("aggregate"),
         runs=lambda w: pairs(seed_results(w.dataset)),
         meta=lambda w: result_meta(w.dataset),
         provenance=lambda w: provenance_json(w.dataset),

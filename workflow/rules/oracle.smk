@@ -20,11 +20,12 @@ rule oracle:
         "logs/{dataset}/oracle.benchmark.tsv"
     wildcard_constraints:
         dataset=SYNTHETIC_RE,
-    threads: 1
+    threads: job_threads("data")
     resources:
-        mem_mb=2000,
-        runtime=30,
+        mem_mb=job_memory("data"),
+        runtime=job_runtime("data"),
     params:
+        code=code_version("oracle"),
         dataset=lambda w: data_settings_json(w.dataset),
         oracle=as_json(config["oracle"]),
         seed=SEED,

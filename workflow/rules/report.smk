@@ -36,11 +36,12 @@ rule report_tables:
         "logs/report/tables.log",
     benchmark:
         "logs/report/tables.benchmark.tsv"
-    threads: 1
+    threads: job_threads("light")
     resources:
-        mem_mb=500,
-        runtime=5,
+        mem_mb=job_memory("light"),
+        runtime=job_runtime("light"),
     params:
+        code=code_version("report"),
         num_samples=REPORT["num_samples"],
         seed=SEED,
     shell:
@@ -65,10 +66,12 @@ rule report_curve:
         "logs/report/{dataset}/{kind}_curve.benchmark.tsv"
     wildcard_constraints:
         kind="nll|bleu",
-    threads: 1
+    threads: job_threads("light")
     resources:
-        mem_mb=1000,
-        runtime=5,
+        mem_mb=job_memory("light"),
+        runtime=job_runtime("light"),
+    params:
+        code=code_version("report"),
     shell:
         "leakgan report {input:q} --figure {output:q} 2> {log:q}"
 
@@ -88,9 +91,11 @@ rule report_frontier:
         "logs/report/{dataset}/frontier.log",
     benchmark:
         "logs/report/{dataset}/frontier.benchmark.tsv"
-    threads: 1
+    threads: job_threads("light")
     resources:
-        mem_mb=1000,
-        runtime=5,
+        mem_mb=job_memory("light"),
+        runtime=job_runtime("light"),
+    params:
+        code=code_version("report"),
     shell:
         "leakgan report {input:q} --frontier {output:q} 2> {log:q}"

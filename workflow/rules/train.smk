@@ -16,12 +16,13 @@ rule pretrain:
         "logs/{dataset}/seed{seed}/{model}/pretrain.log",
     benchmark:
         "logs/{dataset}/seed{seed}/{model}/pretrain.benchmark.tsv"
-    threads: 2
+    threads: job_threads("train")
     resources:
-        mem_mb=4000,
-        runtime=480,
+        mem_mb=job_memory("train"),
+        runtime=job_runtime("train"),
         gpu=GPUS,
     params:
+        code=lambda w: code_version("pretrain", w.model),
         settings=lambda w: stage_settings_json(w.dataset, w.model, "pretrain"),
         oracle=oracle_arg,
         training=training_json(),
@@ -51,12 +52,13 @@ rule adversarial:
         "logs/{dataset}/seed{seed}/{model}/adversarial.benchmark.tsv"
     wildcard_constraints:
         model=_alternation(ADVERSARIAL_MODELS),
-    threads: 2
+    threads: job_threads("train")
     resources:
-        mem_mb=6000,
-        runtime=2880,
+        mem_mb=job_memory("train"),
+        runtime=job_runtime("train"),
         gpu=GPUS,
     params:
+        code=lambda w: code_version("adversarial", w.model),
         settings=lambda w: stage_settings_json(w.dataset, w.model, "adversarial"),
         oracle=oracle_arg,
         # Not an output: Snakemake would delete it before the job and nothing could resume.
