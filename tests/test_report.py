@@ -185,8 +185,14 @@ def test_run_errors_are_one_line(tmp_path):
     bleu.write_text(json.dumps(bleu_result()))
     with pytest.raises(UserError, match=r"samples.txt: samples file not found; run the evaluate stage for wmt/mle"):
         run(_args([bleu], markdown=str(tmp_path / "t.md")))
-    with pytest.raises(UserError, match="give exactly one nll.json"):
+    # text datasets have curves too (BLEU-2); this bleu.json has none to draw
+    with pytest.raises(UserError, match="wmt: no training curve with BLEU-2 against the test set in the results file"):
         run(_args([bleu], figure=str(tmp_path / "f.png")))
+    with pytest.raises(UserError, match="--figure draws one dataset: give exactly one nll.json or bleu.json"):
+        run(_args([bleu, bleu], figure=str(tmp_path / "f.png")))
+    with pytest.raises(UserError, match="wmt: no frontier in the results; set evaluate.temperatures and re-run"):
+        run(_args([bleu], frontier=str(tmp_path / "f.png")))
+    assert not (tmp_path / "f.png").exists()
     with pytest.raises(UserError, match="nothing to write"):
         run(_args([bleu]))
     other = tmp_path / "other.json"
