@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from leakgan.errors import UserError
-from leakgan.metrics.aggregate import aggregate, equal_diversity, interpolate_at, summary, welch_p
+from leakgan.metrics.aggregate import (aggregate, equal_diversity, interpolate_at, mle_at_same_diversity, summary,
+                                       welch_p)
 from leakgan.metrics.report import all_tables, nll_table
 from leakgan.models.mle import MLEConfig, MLEGenerator
 from leakgan.train.selection import BestSelection, Budget, split_validation
@@ -142,7 +143,8 @@ def test_tables_show_mean_std_p_values_and_the_extra_tables():
                             f"{welch_p([8.0, 8.1, 8.3], [9.0, 9.2, 9.4]):.2g}", "< 1e-6"]
     titles = [t for t, _, _ in all_tables(result)]
     assert [t.split(": ", 1)[1].split(" (")[0] for t in titles[1:]] == [
-        "the quality-diversity frontier", "oracle NLL at equal diversity", "training budget"]
+        "the quality-diversity frontier", "oracle NLL at equal diversity", "each model against MLE sampled as diversely",
+        "training budget"]
     equal = {r[0]: r for r in all_tables(result)[2][2]}
     # LeakGAN reaches MLE's NLL-test 7.0 halfway between α = 1.5 and 1.0
     assert equal["LeakGAN"][1:3] == ["1.250", "9.633 ± 0.153"] and equal["LeakGAN"][5] == "3 of 3"
@@ -174,3 +176,16 @@ def test_provenance_records_code_libraries_settings_and_data(tmp_path):
                               text=True).stdout.strip()
         assert env["git"]["commit"] == head
     json.dumps(block)  # all of it goes into a JSON file
+
+
+def test_each_model_beside_mle_tempered_to_the_same_nll_test():
+    mle = [{"temperature": 1.0, "nll_test": 5.0, "oracle_nll": 9.0},
+           {"temperature": 0.5, "nll_test": 7.0, "oracle_nll": 7.0}]
+    gan = [{"temperature": 1.0, "nll_test": 6.0, "oracle_nll": 8.5},
+           {"temperature": 0.5, "nll_test": 9.0, "oracle_nll": 6.0}]
+    rows = mle_at_same_diversity({"mle": mle, "seqgan": gan})["seqgan"]
+    # at NLL-test 6.0, halfway along MLE's frontier: MLE's oracle NLL 8.0 at α 0.75 (the GAN's: 8.5)
+    assert rows[0] == pytest.approx({"temperature": 1.0, "nll_test": 6.0, "oracle_nll": 8.5, "mle_oracle_nll": 8.0,
+                                     "mle_temperature": 0.75})
+    assert rows[1] == {"temperature": 0.5, "nll_test": 9.0, "oracle_nll": 6.0}  # beyond MLE's sweep
+    assert mle_at_same_diversity({"seqgan": gan}) == {}

@@ -45,9 +45,13 @@ def welch_p(a: list[float], b: list[float]) -> float | None:
     or both have no spread (the statistic is undefined)."""
     if len(a) < 2 or len(b) < 2 or (len(set(a)) == 1 and len(set(b)) == 1):
         return None
+    import warnings
+
     from scipy import stats
 
-    p = float(stats.ttest_ind(a, b, equal_var=False).pvalue)
+    with warnings.catch_warnings():  # nearly equal values: scipy warns about precision but still answers
+        warnings.simplefilter("ignore", RuntimeWarning)
+        p = float(stats.ttest_ind(a, b, equal_var=False).pvalue)
     return p if math.isfinite(p) else None
 
 
@@ -161,6 +165,43 @@ def equal_diversity(frontier: dict[str, list[dict]]) -> dict[str, dict | None]:
     return {model: interpolate_at(points, base[DIVERSITY_KEY]) for model, points in frontier.items()}
 
 
+QUALITY_PREFIXES = ("oracle_nll", "bleu", "self_bleu")  # the quality numbers of a frontier point
+
+
+def mle_at_same_diversity(frontier: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """Every other model's frontier point beside MLE tempered to the same NLL-test (one seed).
+
+    For each point (α, NLL-test, quality) of a model, the MLE baseline's
+    frontier is interpolated at that NLL-test: `mle_<key>` is MLE's quality
+    there and `mle_temperature` the α it needs. Absent where MLE's sweep does
+    not reach that NLL-test. This is the reverse view of `equal_diversity`:
+    does the model beat MLE sampled as diversely?
+    """
+    base = frontier.get(BASELINE)
+    if not base:
+        return {}
+    out: dict[str, list[dict]] = {}
+    for model, points in frontier.items():
+        if model == BASELINE:
+            continue
+        rows = []
+        for point in points:
+            if not _is_number(point.get(DIVERSITY_KEY)):
+                continue
+            row = {"temperature": point["temperature"], DIVERSITY_KEY: point[DIVERSITY_KEY]}
+            at = interpolate_at(base, point[DIVERSITY_KEY])
+            for key, value in point.items():
+                if key.startswith(QUALITY_PREFIXES) and _is_number(value):
+                    row[key] = value
+                    if at is not None and _is_number(at.get(key)):
+                        row["mle_" + key] = at[key]
+            if at is not None:
+                row["mle_temperature"] = at["temperature"]
+            rows.append(row)
+        out[model] = rows
+    return out
+
+
 def _reference_entry(name: str) -> str:
     return entry_name(REFERENCE, split_entry(name)[1])
 
@@ -206,4 +247,23 @@ def aggregate(runs: dict[int, dict], meta: dict | None = None) -> dict:
                 equal[model]["reached_in"] = len(points)
             add_p_values(equal, lambda n: REFERENCE)
             result["equal_diversity"] = equal
+
+        per_seed_mle = [mle_at_same_diversity(runs[s].get("frontier", {})) for s in seeds]
+        if any(per_seed_mle):
+            versus: dict[str, list[dict]] = {}
+            for model in models:
+                alphas = sorted({r["temperature"] for p in per_seed_mle for r in p.get(model, [])}, reverse=True)
+                rows = []
+                for alpha in alphas:
+                    points = [r for p in per_seed_mle for r in p.get(model, []) if r["temperature"] == alpha]
+                    row = aggregate_entries(points)
+                    row["temperature"] = alpha
+                    for key, stat in row["stats"].items():  # the model against MLE at the same NLL-test
+                        mine = row["stats"].get(key[4:]) if key.startswith("mle_") else None
+                        if mine is not None and key != "mle_temperature":
+                            stat["p_value"] = welch_p(mine["values"], stat["values"])
+                    rows.append(row)
+                if rows:
+                    versus[model] = rows
+            result["mle_at_same_diversity"] = versus
     return result

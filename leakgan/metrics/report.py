@@ -267,6 +267,26 @@ def equal_diversity_table(result: dict) -> tuple[str, list[str], list[list[str]]
     return title, header, rows
 
 
+def mle_versus_table(result: dict) -> tuple[str, list[str], list[list[str]]] | None:
+    """Each model's quality at each α beside MLE tempered to the same NLL-test (mean over seeds, Welch's p)."""
+    versus = result.get("mle_at_same_diversity") or {}
+    if not versus:
+        return None
+    key, label, _ = quality_key(result)
+    seeds = len(result.get("seeds") or []) or 1
+    header = ["Model", "α", "NLL-test", label, f"MLE's {label} at that NLL-test", "MLE's α", "p", "seeds"]
+    rows = []
+    for model in _row_order(versus):
+        for row in versus[model]:
+            stat = (row.get("stats") or {}).get("mle_" + key) or {}
+            rows.append([model_label(model), _alpha(row.get("temperature")), _cell(row, "nll_test"), _cell(row, key),
+                         _cell(row, "mle_" + key), _fmt(row.get("mle_temperature"), 2), _p(stat.get("p_value")),
+                         f"{stat.get('n', 0)} of {seeds}"])
+    title = (f"{result.get('dataset', '?')}: each model against MLE sampled as diversely "
+             f"(MLE's frontier interpolated at the model's NLL-test; '-' where MLE's sweep does not reach it)")
+    return title, header, rows
+
+
 def budget_table(result: dict) -> tuple[str, list[str], list[list[str]]] | None:
     """What each model spent: epochs, generator updates, training tokens, selected epoch, wall time (mean over seeds)."""
     rows = []
@@ -292,7 +312,7 @@ def budget_table(result: dict) -> tuple[str, list[str], list[list[str]]] | None:
 def all_tables(result: dict) -> list[tuple[str, list[str], list[list[str]]]]:
     """The paper's table, then the frontier, equal diversity and budget tables where the result has them."""
     tables = [results_table(result)]
-    for extra in (frontier_table, equal_diversity_table, budget_table):
+    for extra in (frontier_table, equal_diversity_table, mle_versus_table, budget_table):
         table = extra(result)
         if table is not None:
             tables.append(table)
