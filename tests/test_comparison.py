@@ -118,6 +118,10 @@ def test_interpolation_along_the_frontier_and_equal_diversity():
     at = interpolate_at(points, 7.0)  # halfway between α = 0.8 and 0.5
     assert at == pytest.approx({"temperature": 0.65, "nll_test": 7.0, "oracle_nll": 7.5})
     assert interpolate_at(points, 4.0) is None  # no α of the sweep is that diverse
+    # NLL-test is lowest near the best α: of two crossings the one with α nearest to 1 is taken
+    u_shape = [{"temperature": 1.5, "nll_test": 6.0, "oracle_nll": 10.0}, {"temperature": 1.0, "nll_test": 5.0,
+               "oracle_nll": 9.0}, {"temperature": 0.5, "nll_test": 7.0, "oracle_nll": 7.0}]
+    assert interpolate_at(u_shape, 5.0) == pytest.approx({"temperature": 1.0, "nll_test": 5.0, "oracle_nll": 9.0})
     frontier = {"mle": [{"temperature": 1.0, "nll_test": 6.0, "oracle_nll": 8.5}], "leakgan": points}
     assert equal_diversity(frontier)["leakgan"] == pytest.approx({"temperature": 0.8, "nll_test": 6.0,
                                                                   "oracle_nll": 8.0})

@@ -137,12 +137,15 @@ def mean_curve(curves: list[list[dict]]) -> list[dict]:
 
 
 def interpolate_at(points: list[dict], target: float, key: str = DIVERSITY_KEY) -> dict | None:
-    """Walk a frontier from the highest α down and interpolate every metric where `key` first reaches `target`.
+    """Interpolate every metric of a frontier where `key` reaches `target`, linearly between neighbouring α.
 
-    Returns None when no segment of the frontier contains `target` (no α in the
-    sweep gives that diversity).
+    NLL-test need not be monotonic in α (it is lowest near the α the model
+    fits best), so several segments may cross `target`; the crossing whose α
+    is nearest to 1 is taken. None when no segment of the frontier contains
+    `target` (no α in the sweep gives that diversity).
     """
     ordered = sorted((p for p in points if _is_number(p.get(key))), key=lambda p: -p["temperature"])
+    found = []
     for a, b in zip(ordered, ordered[1:] + ordered[-1:]):
         lo, hi = sorted((a[key], b[key]))
         if not lo <= target <= hi:
@@ -153,8 +156,8 @@ def interpolate_at(points: list[dict], target: float, key: str = DIVERSITY_KEY) 
             if _is_number(a.get(field)) and _is_number(b.get(field)):
                 out[field] = a[field] + w * (b[field] - a[field])
         out[key] = target
-        return out
-    return None
+        found.append(out)
+    return min(found, key=lambda p: abs(p["temperature"] - 1.0)) if found else None
 
 
 def equal_diversity(frontier: dict[str, list[dict]]) -> dict[str, dict | None]:
