@@ -5,8 +5,7 @@ import argparse
 
 from leakgan.errors import UserError
 from leakgan.io import read_json, write_json
-from leakgan.stages.collect import _pairs
-from leakgan.stages.common import json_block
+from leakgan.stages.common import json_block, name_path_pairs
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -25,7 +24,7 @@ def main(args: argparse.Namespace) -> int:
 
     meta = json_block(args.meta, "--meta")
     runs = {}
-    for seed, path in _pairs(args.runs).items():
+    for seed, path in name_path_pairs(args.runs).items():
         try:
             key = int(seed)
         except ValueError:

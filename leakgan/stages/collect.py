@@ -6,6 +6,7 @@ import json
 
 from leakgan.errors import UserError
 from leakgan.io import read_json, read_jsonl, write_json
+from leakgan.stages.common import name_path_pairs
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -21,15 +22,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True)
 
 
-def _pairs(items: list[str]) -> dict[str, str]:
-    out = {}
-    for item in items:
-        name, sep, path = item.partition("=")
-        if not sep:
-            raise UserError(f"expected NAME=PATH, got {item!r}")
-        out[name] = path
-    return out
-
 
 def main(args: argparse.Namespace) -> int:
     try:
@@ -37,22 +29,22 @@ def main(args: argparse.Namespace) -> int:
     except json.JSONDecodeError as exc:
         raise UserError(f"--meta: not valid JSON ({exc})") from None
     result = {"dataset": args.dataset, **meta, "models": {}}
-    for name, path in _pairs(args.scores).items():
+    for name, path in name_path_pairs(args.scores).items():
         result["models"][name] = read_json(path)
     # NAME:STAGE=PATH curves are concatenated in the order given, each point tagged with its stage.
-    for name, path in _pairs(args.curves).items():
+    for name, path in name_path_pairs(args.curves).items():
         base, _, stage = name.partition(":")
         points = [dict(p, stage=stage) if stage else p for p in read_jsonl(path)]
         result["models"].setdefault(base, {}).setdefault("curve", []).extend(points)
     frontier: dict[str, list[dict]] = {}
-    for model, path in _pairs(args.frontier).items():
+    for model, path in name_path_pairs(args.frontier).items():
         points = read_json(path).get("points")
         if not isinstance(points, list) or not all(isinstance(p, dict) and "temperature" in p for p in points):
             raise UserError(f"{path}: no frontier points; expected the output of `leakgan frontier`")
         frontier[model] = sorted(points, key=lambda p: -p["temperature"])
     if frontier:
         result["frontier"] = frontier
-    for name, path in _pairs(args.benchmarks).items():
+    for name, path in name_path_pairs(args.benchmarks).items():
         model, _, stage = name.partition(":")
         seconds = benchmark_seconds(path)
         if seconds is not None and model in result["models"]:

@@ -87,3 +87,14 @@ def write_training_outputs(args: argparse.Namespace, result) -> int:
     save_torch(args.out, checkpoint)
     write_jsonl(args.metrics, curve)
     return 0
+
+
+def name_path_pairs(items: list[str]) -> dict[str, str]:
+    """NAME=PATH arguments (as the rules pass them) -> {name: path}."""
+    out = {}
+    for item in items:
+        name, sep, path = item.partition("=")
+        if not sep:
+            raise UserError(f"expected NAME=PATH, got {item!r}")
+        out[name] = path
+    return out
