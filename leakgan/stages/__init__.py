@@ -19,5 +19,6 @@ STAGES: dict[str, str] = {
     "aggregate": "every seed of a dataset in results/<dataset>/nll.json or bleu.json (mean, std, Welch's t-test)",
     "table": "print the results table of an nll.json or bleu.json",
     "report": "write the paper's tables and Figure 2 beside ours (Markdown, HTML, PNG)",
+    "figures": "draw the paper's Figures 3-5 (BLEU gain by length, feature traces, WORKER x MANAGER) as PNG",
     "bleu": "BLEU-2..n of a hypothesis file against a reference file",
 }

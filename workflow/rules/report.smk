@@ -1,6 +1,9 @@
-# Report: the paper's tables (1-4) and Figure 2 from our results, with the paper's
+# Report: the paper's tables (1-4) and Figures 2-5 from our results, with the paper's
 # numbers beside ours. `snakemake ... report` builds them for config report.datasets;
 # `snakemake ... --report report.html` then bundles them into one HTML page.
+import os
+
+from leakgan.metrics.figures import figure_models, paper_figures
 
 
 report: "../report/workflow.rst"
@@ -11,12 +14,17 @@ REPORT_DATASETS = REPORT["datasets"]
 
 
 rule report:
-    """Every report output: results/tables.md, the HTML tables, the Figure 2 curves and the frontiers."""
+    """Every report output: results/tables.md, the HTML tables, the Figure 2 curves, the frontiers, Figures 3-5."""
     input:
         "results/tables.md",
         "results/report/tables.html",
         [f"results/report/{n}/{result_kind(n)}_curve.png" for n in REPORT_DATASETS],
         [f"results/report/{n}/frontier.png" for n in REPORT_DATASETS],
+        [
+            f"results/report/{d}/figure{n}.png"
+            for d in REPORT_DATASETS
+            for n in paper_figures(models_for(config, d), not is_synthetic_dataset(d))
+        ],
 
 
 rule report_tables:
@@ -99,3 +107,88 @@ rule report_frontier:
         code=code_version("report"),
     shell:
         "leakgan report {input:q} --frontier {output:q} 2> {log:q}"
+
+
+# Figures 3-5 (of a dataset's first seed) share one body; a rule per figure only because a report
+# caption cannot depend on a wildcard. A figure the dataset's models cannot draw fails when planned.
+rule report_figure3:
+    """The paper's Figure 3 of a real-text dataset's first seed: LeakGAN's BLEU gain over the baselines by length."""
+    input:
+        vocab="results/{dataset}/data/vocab.json",
+        test="results/{dataset}/data/test.txt",
+        samples=lambda w: [
+            layout.sample_ids(w.dataset, m, seeds_for(config, w.dataset)[0])
+            for m in figure_models(
+                models_for(config, w.dataset),
+                int(w.n),
+                not is_synthetic_dataset(w.dataset),
+            )
+        ],
+        checkpoint=lambda w: (
+            []
+            if w.n == "3"
+            else [
+                final_checkpoint(w.dataset, "leakgan", seeds_for(config, w.dataset)[0])
+            ]
+        ),
+    output:
+        report(
+            "results/report/{dataset}/figure{n}.png",
+            caption="../report/figure3.rst",
+            category="Paper figures",
+            labels={"dataset": "{dataset}", "figure": "{n}"},
+        ),
+    log:
+        "logs/report/{dataset}/figure{n}.log",
+    benchmark:
+        "logs/report/{dataset}/figure{n}.benchmark.tsv"
+    wildcard_constraints:
+        n="3",
+    threads: job_threads("light")
+    resources:
+        mem_mb=job_memory("light"),
+        runtime=job_runtime("light"),
+    params:
+        code=code_version("figures"),
+        results=lambda w: f"results/{w.dataset}",
+        seed=lambda w: seeds_for(config, w.dataset)[0],
+        models=lambda w: ",".join(
+            figure_models(
+                models_for(config, w.dataset),
+                int(w.n),
+                not is_synthetic_dataset(w.dataset),
+            )
+        ),
+        smoothing=config["evaluate"]["bleu_smoothing"],
+        draw_seed=SEED,
+        out=lambda w, output: os.path.dirname(output[0]),
+    shell:
+        "leakgan figures {params.results:q} --seed {params.seed} --figure {wildcards.n} --models {params.models:q}"
+        " --smoothing {params.smoothing:q} --draw-seed {params.draw_seed} --threads {threads}"
+        " --out {params.out:q} 2> {log:q}"
+
+
+use rule report_figure3 as report_figure4 with:
+    """The paper's Figure 4 of a dataset's first seed: feature traces of every model's samples by LeakGAN's D."""
+    output:
+        report(
+            "results/report/{dataset}/figure{n}.png",
+            caption="../report/figure4.rst",
+            category="Paper figures",
+            labels={"dataset": "{dataset}", "figure": "{n}"},
+        ),
+    wildcard_constraints:
+        n="4",
+
+
+use rule report_figure3 as report_figure5 with:
+    """The paper's Figure 5 of a dataset's first seed: WORKER x MANAGER along one LeakGAN sample."""
+    output:
+        report(
+            "results/report/{dataset}/figure{n}.png",
+            caption="../report/figure5.rst",
+            category="Paper figures",
+            labels={"dataset": "{dataset}", "figure": "{n}"},
+        ),
+    wildcard_constraints:
+        n="5",

@@ -1,0 +1,290 @@
+"""The paper's Figures 3-5: BLEU gain by length, PCA feature traces, WORKER ⊙ MANAGER, and `leakgan figures`."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from torch.nn import functional as F
+
+from leakgan.cli import main
+from leakgan.errors import UserError
+from leakgan.io import save_torch, write_tokens, write_vocab
+from leakgan.metrics import figures
+from leakgan.metrics.bleu import ReferenceSet
+from leakgan.models.discriminator import PAD, DiscriminatorConfig
+from leakgan.models.leakgan import GeneratorConfig, LeakGANModel
+from leakgan.models.sampling import START_TOKEN
+
+torch.set_num_threads(1)
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+V, T, K, C = 12, 8, 4, 3  # vocabulary (id 0 = padding on text), length, goal size k, step size c
+SEED = 7
+
+
+def tiny(seed: int = 0) -> LeakGANModel:
+    dis = DiscriminatorConfig(vocab_size=V, seq_len=T, emb_dim=6, filter_sizes=(1, 2, 4), num_filters=(3, 4, 5))
+    gen = GeneratorConfig(vocab_size=V, seq_len=T, feature_dim=dis.feature_dim, emb_dim=5, hidden_dim=6,
+                          goal_size=K, step_size=C)
+    model = LeakGANModel(gen, dis)
+    model.reset_parameters(torch.Generator().manual_seed(seed))
+    return model.eval()
+
+
+# ---------------------------------------------------------------- Figure 3
+
+def test_which_figures_the_models_can_draw():
+    assert figures.paper_figures(["mle", "leakgan"], text=True) == [4, 5]  # no baseline: no Figure 3
+    assert figures.paper_figures(["mle", "rankgan", "leakgan"], text=True) == [3, 4, 5]
+    assert figures.paper_figures(["mle", "rankgan", "leakgan"], text=False) == [4, 5]
+    assert figures.paper_figures(["mle", "seqgan"], text=True) == []  # no LeakGAN: none of them
+    models = ["mle", "seqgan_rescaled", "leakgan", "rankgan"]
+    assert figures.figure_models(models, 3, text=True) == ["seqgan_rescaled", "leakgan", "rankgan"]
+    assert figures.figure_models(models, 4, text=False) == models
+    assert figures.figure_models(models, 5, text=False) == ["leakgan"]
+    with pytest.raises(UserError, match="^Figure 4 needs LeakGAN; got text data and models mle, seqgan$"):
+        figures.figure_models(["mle", "seqgan"], 4, text=True)
+
+
+def test_relative_gains_hand_example_drops_small_and_one_sided_buckets():
+    leakgan = {20: (0.5, 30), 24: (0.6, 25), 28: (0.4, 10), 36: (0.3, 50)}
+    seqgan = {20: (0.25, 40), 24: (0.4, 20), 28: (0.2, 30), 32: (0.1, 30), 36: (0.0, 50)}
+    kept, dropped = figures.relative_gains(leakgan, seqgan, width=4, min_count=20)
+    assert [(b.lo, b.hi, b.leakgan_count, b.baseline_count) for b in kept] == [(20, 23, 30, 40), (24, 27, 25, 20)]
+    assert [b.gain for b in kept] == [pytest.approx(1.0), pytest.approx(0.5)]
+    assert [b.label for b in kept] == ["20-23", "24-27"]
+    # 28: LeakGAN has 10 < 20 sentences; 32: LeakGAN has none; 36: the baseline's BLEU is 0 (no gain defined)
+    assert dropped == [(28, 31), (32, 35), (36, 39)]
+
+
+def test_bleu_by_length_means_each_bucket():
+    refs = ReferenceSet([["a", "b"], ["a", "b", "c", "d"]], max_n=2)
+    sentences = [["a", "b"], ["b", "a"], ["a", "b", "c"], ["a", "b", "c", "d"]]
+    means = figures.bleu_by_length(sentences, refs, n=2, width=2, origin=2)
+    # lengths 2-3: BLEU-2 of "a b" = 1, of "b a" ≈ 0 (no matching bigram), of "a b c" = 1 (its bigrams match)
+    assert set(means) == {2, 4}
+    assert means[2][1] == 3 and means[2][0] == pytest.approx(2 / 3)
+    assert means[4] == (pytest.approx(1.0), 1)
+
+
+def test_bleu_gain_by_length_from_sentences():
+    refs = [["a", "b", "c", "d"], ["a", "b"]]
+    # LeakGAN: every sentence matches; SeqGAN: half of its short ones and all long ones do
+    samples = {"leakgan": [["a", "b"]] * 4 + [["a", "b", "c", "d"]] * 4 + [[]],
+               "seqgan": [["a", "b"], ["b", "a"]] * 2 + [["a", "b", "c", "d"]] * 4,
+               "mle": [["b", "a"]] * 8}
+    data = figures.bleu_gain_by_length(samples, refs, n=2, width=2, min_count=4)
+    assert data.counts == {"leakgan": 8, "seqgan": 8}  # the empty sentence and MLE (no baseline) are left out
+    assert list(data.curves) == ["seqgan"] and data.width == 2
+    assert [(b.lo, b.hi) for b in data.curves["seqgan"]] == [(2, 3), (4, 5)]
+    assert data.curves["seqgan"][0].gain == pytest.approx(1.0)  # 1 against 0.5
+    assert data.curves["seqgan"][1].gain == pytest.approx(0.0)
+    with pytest.raises(UserError, match="needs the samples of a baseline"):
+        figures.bleu_gain_by_length({"leakgan": samples["leakgan"], "mle": samples["mle"]}, refs)
+
+
+def test_auto_width_aims_at_eight_buckets():
+    assert figures.auto_width(range(20, 52)) == 4  # WMT's 20..51 tokens
+    assert figures.auto_width([5, 6]) == 1
+
+
+# ---------------------------------------------------------------- Figure 4
+
+def test_pca_of_points_on_a_line_has_one_component():
+    direction = np.array([1.0, 2.0, -2.0])  # |direction| = 3
+    t = np.arange(-2.0, 3.0)
+    points = np.array([4.0, 0.0, 1.0]) + t[:, None] * direction
+    mean, components, share = figures.pca_2d(points)
+    coords = figures.project(points, mean, components)
+    assert np.allclose(components[0], direction / 3)  # sign: the largest entry positive
+    assert np.allclose(components[1], 0) and share.tolist() == [pytest.approx(1.0), 0.0]
+    assert np.allclose(coords[:, 0], 3 * (t - t.mean())) and np.allclose(coords[:, 1], 0)
+    assert np.allclose(figures.project(mean, mean, components), 0)  # the mean projects to the origin
+
+
+def test_pca_of_a_cross_finds_both_axes_in_order():
+    points = np.array([[2.0, 0, 5], [-2.0, 0, 5], [0, 1.0, 5], [0, -1.0, 5]])
+    mean, components, share = figures.pca_2d(points)
+    assert np.allclose(components, [[1, 0, 0], [0, 1, 0]])
+    assert np.allclose(share, [0.8, 0.2])
+    assert np.allclose(figures.project(points, mean, components), [[2, 0], [-2, 0], [0, 1], [0, -1]])
+
+
+def test_feature_traces_project_every_prefix_with_d_of_leakgan():
+    model = tiny()
+    gen = torch.Generator().manual_seed(3)
+    real = torch.randint(0, V, (30, T), generator=gen)
+    samples = {"seqgan": torch.randint(0, V, (2, T), generator=gen),
+               "leakgan": torch.randint(0, V, (3, T), generator=gen)}
+    data = figures.feature_traces(model, real, samples)
+    assert data.real.shape == (30, 2) and np.allclose(data.real.mean(axis=0), 0, atol=1e-9)
+    assert list(data.traces) == ["seqgan", "leakgan"]
+    assert data.traces["seqgan"].shape == (2, T, 2) and data.traces["leakgan"].shape == (3, T, 2)
+    # the trace's endpoint is the whole sentence's feature, projected as the real ones are
+    with torch.no_grad():
+        feats = model.discriminator.feature(torch.cat([real, samples["leakgan"]])).double().numpy()
+    mean, components, _ = figures.pca_2d(feats[:30])
+    assert np.allclose(data.traces["leakgan"][:, -1], figures.project(feats[30:], mean, components), atol=1e-4)
+    # t = 1: the first token followed by padding
+    one = torch.full((3, T), PAD)
+    one[:, 0] = samples["leakgan"][:, 0]
+    with torch.no_grad():
+        first = figures.project(model.discriminator.feature(one).double().numpy(), mean, components)
+    assert np.allclose(data.traces["leakgan"][:, 0], first, atol=1e-4)
+
+
+# ---------------------------------------------------------------- Figure 5
+
+def independent_product(model: LeakGANModel, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(O_t[x_t] ⊙ w_t [T, k], logits O_t·w_t [T, V]) step by step: D's CNN on each padded prefix, the LSTMs one
+    step at a time, the segment goals summed by hand (G_0 initial, G_s = g_{(s-1)c+1} + ... + g_{sc})."""
+    D, c = model.discriminator, model.cfg.step_size
+    prefixes = torch.full((T, T), PAD)
+    for t in range(T):
+        prefixes[t, :t] = x[:t]
+    f = D.feature(prefixes)  # f_0..f_{T-1}
+    g, state = [], None
+    for t in range(T):
+        out, state = model.manager.lstm(f[t][None, None], state)
+        g.append(F.normalize(model.manager.out(out[0, 0]), dim=-1))
+    rows, logits, state, previous = [], [], None, START_TOKEN
+    for t in range(T):
+        out, state = model.worker.lstm(model.worker.embedding(torch.tensor([[previous]])), state)
+        O = model.worker.out(out[0, 0]).view(V, K)
+        s = t // c
+        goal = model.goal_init if s == 0 else sum(g[(s - 1) * c + 1: s * c + 1])
+        w = F.normalize(model.goal_projection.weight @ goal, dim=-1)
+        rows.append(O[x[t]] * w)
+        logits.append(O @ w)
+        previous = int(x[t])
+    return torch.stack(rows), torch.stack(logits)
+
+
+def test_worker_manager_product_equals_the_step_by_step_recomputation():
+    model = tiny(seed=1)
+    x = model.sample(1, 1.0, torch.Generator().manual_seed(5))[0]
+    product = figures.worker_manager_product(model, x)
+    assert product.shape == (T, K)
+    with torch.no_grad():
+        rows, logits = independent_product(model, x)
+        forced = model.teacher_forced(x[None]).log_probs[0]
+    assert np.allclose(product, rows.double().numpy(), atol=1e-5)
+    # each row sums to the logit of the chosen token, and that is G's own distribution
+    chosen = logits[torch.arange(T), x]
+    assert np.allclose(product.sum(axis=1), chosen.double().numpy(), atol=1e-5)
+    assert torch.allclose(torch.log_softmax(logits, dim=-1)[torch.arange(T), x], forced, atol=1e-5)
+
+
+# ---------------------------------------------------------------- `leakgan figures`
+
+def make_run(root, text: bool = True):
+    """results/<dataset>/ with data, a LeakGAN checkpoint and every model's samples of seed SEED."""
+    dataset = root / ("tiny-text" if text else "tiny-synthetic")
+    gen = torch.Generator().manual_seed(11)
+
+    def sentences(n):
+        ids = torch.randint(1, V, (n, T), generator=gen)
+        if text:  # each row: 2..T words, then padding (id 0)
+            lengths = torch.randint(2, T + 1, (n,), generator=gen)
+            ids[torch.arange(T)[None, :] >= lengths[:, None]] = 0
+        return ids
+
+    words = ["<pad>"] + [f"w{i}" for i in range(1, V)]
+    write_vocab(dataset / "data" / "vocab.json", V, words if text else None, 0 if text else None, T)
+    write_tokens(dataset / "data" / "test.txt", sentences(40).tolist())
+    save_torch(dataset / f"seed{SEED}" / "leakgan" / "adversarial.pt", tiny().checkpoint({}, 0 if text else None))
+    for model in ("mle", "seqgan", "rankgan", "leakgan"):
+        write_tokens(dataset / f"seed{SEED}" / model / "samples.ids.txt", sentences(120).tolist())
+    (dataset / "seed3").mkdir()  # a lower seed without LeakGAN: not the default
+    return dataset
+
+
+def spy(monkeypatch, name: str) -> list:
+    """Record the data each call of figures.<name> gets, and still draw."""
+    calls, real = [], getattr(figures, name)
+
+    def record(data, path, dataset, seed):
+        calls.append((data, path, dataset, seed))
+        real(data, path, dataset, seed)
+
+    monkeypatch.setattr(figures, name, record)
+    return calls
+
+
+def test_cli_draws_the_three_figures_of_a_text_run(tmp_path, monkeypatch):
+    dataset = make_run(tmp_path)
+    calls = {n: spy(monkeypatch, n) for n in ("plot_bleu_gain", "plot_feature_traces", "plot_worker_manager")}
+    out = tmp_path / "report"
+    assert main(["figures", str(dataset), "--out", str(out), "--min-count", "5", "--bleu-n", "2"]) == 0
+    for n in (3, 4, 5):
+        assert (out / f"figure{n}.png").read_bytes()[:8] == PNG_MAGIC
+    assert not list(out.glob(".*.part"))  # nothing half-written left beside them
+
+    (gain, _, name, seed), = calls["plot_bleu_gain"]
+    assert (name, seed) == ("tiny-text", SEED)
+    assert list(gain.curves) == ["seqgan", "rankgan"] and gain.n == 2 and gain.min_count == 5
+    assert gain.counts == {"leakgan": 120, "seqgan": 120, "rankgan": 120}
+    assert all(b.leakgan_count >= 5 and b.baseline_count >= 5 for bs in gain.curves.values() for b in bs)
+    assert all(math.isfinite(b.gain) for bs in gain.curves.values() for b in bs)
+
+    (traces, _, _, _), = calls["plot_feature_traces"]
+    assert list(traces.traces) == ["mle", "seqgan", "rankgan", "leakgan"]  # LeakGAN last, drawn on top
+    assert all(t.shape == (3, T, 2) for t in traces.traces.values()) and traces.real.shape == (40, 2)
+
+    (product, _, _, _), = calls["plot_worker_manager"]
+    row = (dataset / f"seed{SEED}" / "leakgan" / "samples.ids.txt").read_text().splitlines()[product.row]
+    ids = [int(t) for t in row.split()]
+    length = ids.index(0) if 0 in ids else T
+    assert product.tokens == [f"w{i}" for i in ids[:length]] and product.step_size == C
+    model = LeakGANModel.from_checkpoint(torch.load(dataset / f"seed{SEED}" / "leakgan" / "adversarial.pt"))
+    assert np.allclose(product.values, figures.worker_manager_product(model, torch.tensor(ids))[:length])
+
+    # the same draw twice: the same bytes
+    again = tmp_path / "again"
+    assert main(["figures", str(dataset), "--out", str(again), "--min-count", "5", "--bleu-n", "2"]) == 0
+    assert all((again / f"figure{n}.png").read_bytes() == (out / f"figure{n}.png").read_bytes() for n in (3, 4, 5))
+
+
+def test_cli_skips_figure_3_on_synthetic_data_with_one_line(tmp_path, capsys):
+    dataset = make_run(tmp_path, text=False)
+    out = tmp_path / "report"
+    assert main(["figures", str(dataset), "--out", str(out), "--traces", "2"]) == 0
+    err = capsys.readouterr().err
+    assert err == "leakgan figures: Figure 3 skipped: tiny-synthetic is synthetic; Figure 3 needs real text\n"
+    assert not (out / "figure3.png").exists()
+    assert (out / "figure4.png").read_bytes()[:8] == PNG_MAGIC
+    assert (out / "figure5.png").read_bytes()[:8] == PNG_MAGIC
+    assert main(["figures", str(dataset), "--figure", "3", "--out", str(out)]) == 2
+    assert capsys.readouterr().err == (
+        "leakgan figures: error: Figure 3 needs real text and samples of LeakGAN and of seqgan or rankgan or "
+        "seqgan_rescaled; got synthetic data and models mle, leakgan, seqgan, rankgan\n")
+
+
+def test_cli_skips_figure_3_without_a_baseline(tmp_path, capsys):
+    dataset = make_run(tmp_path)
+    out = tmp_path / "report"
+    assert main(["figures", str(dataset), "--models", "mle,leakgan", "--out", str(out), "--traces", "1"]) == 0
+    assert capsys.readouterr().err == (
+        "leakgan figures: Figure 3 skipped: Figure 3 needs the samples of LeakGAN and of a baseline "
+        f"(seqgan, rankgan, seqgan_rescaled) in {dataset / f'seed{SEED}'}\n")
+    assert sorted(p.name for p in out.iterdir()) == ["figure4.png", "figure5.png"]
+
+
+def test_cli_names_a_missing_file_and_its_target(tmp_path, capsys):
+    dataset = make_run(tmp_path)
+    missing = dataset / f"seed{SEED}" / "rankgan" / "samples.ids.txt"
+    missing.unlink()
+    code = main(["figures", str(dataset), "--figure", "4", "--models", "mle,rankgan,leakgan",
+                 "--out", str(tmp_path / "o")])
+    assert code == 2
+    assert capsys.readouterr().err == (
+        f"leakgan figures: error: {missing}: not found; make it with "
+        f"`snakemake --cores 1 -- results/tiny-text/seed{SEED}/rankgan/samples.ids.txt`\n")
+    (dataset / f"seed{SEED}" / "leakgan" / "adversarial.pt").unlink()
+    assert main(["figures", str(dataset), "--out", str(tmp_path / "o")]) == 2
+    assert capsys.readouterr().err == (
+        f"leakgan figures: error: {dataset}: no seed<k> folder holds leakgan/adversarial.pt; make it with "
+        "`snakemake --cores 1 -- results/tiny-text/seed<k>/leakgan/adversarial.pt` (or give --seed)\n")
+    assert not (tmp_path / "o").exists()
