@@ -70,6 +70,26 @@ def overlay(a: argparse.Namespace) -> dict:
     }
 
 
+def run_workflow(workdir: Path, configfile: Path, targets: list[str], cores: int) -> tuple[int, float]:
+    """Run the pipeline (snakemake) in `workdir` for `targets` with a config overlay; (exit code, wall seconds).
+
+    Training and frontier jobs run one thread each on 2 cores (two jobs at a time), two on more.
+    The log goes to workdir/snakemake.log; a failure prints one line naming it.
+    """
+    threads = [f"{rule}={1 if cores <= 2 else 2}" for rule in ("pretrain", "adversarial", "frontier")]
+    command = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "--directory",
+               str(workdir), "--cores", str(cores), "--configfile", str(configfile),
+               "--set-threads", *threads, "--rerun-incomplete", "--show-failed-logs", "--", *targets]
+    # the rules call the `leakgan` command installed beside this Python
+    env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+    started = time.time()
+    with open(workdir / "snakemake.log", "w", encoding="utf-8") as log:
+        code = subprocess.call(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
+    if code != 0:
+        print(f"snakemake failed (exit {code}); see {workdir / 'snakemake.log'}")
+    return code, time.time() - started
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--oracle", default=str(DEFAULT_ORACLE), help="standard oracle pickle (target_params.pkl)")
@@ -94,18 +114,8 @@ def main() -> int:
 
     targets = ["results/synthetic-20/nll.json", "results/report/synthetic-20/frontier.png",
                "results/report/synthetic-20/nll_curve.png"]
-    threads = [f"{rule}={1 if a.cores <= 2 else 2}" for rule in ("pretrain", "adversarial", "frontier")]
-    command = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "--directory",
-               str(workdir), "--cores", str(a.cores), "--configfile", str(workdir / "frontier.yaml"),
-               "--set-threads", *threads, "--rerun-incomplete", "--show-failed-logs", "--", *targets]
-    # the rules call the `leakgan` command installed beside this Python
-    env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
-    started = time.time()
-    with open(workdir / "snakemake.log", "w", encoding="utf-8") as log:
-        code = subprocess.call(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
-    wall = time.time() - started
+    code, wall = run_workflow(workdir, workdir / "frontier.yaml", targets, a.cores)
     if code != 0:
-        print(f"snakemake failed (exit {code}); see {workdir / 'snakemake.log'}")
         return code
     result = json.loads((workdir / "results/synthetic-20/nll.json").read_text(encoding="utf-8"))
     print(f"Wall time of the run: {wall / 60:.1f} min ({run_note(result)})\n")

@@ -25,6 +25,7 @@ from typing import Any, ClassVar, Mapping
 
 import yaml
 
+from leakgan import semantics
 from leakgan.errors import UserError
 from leakgan.models import registry
 
@@ -62,14 +63,57 @@ def load_schema(name: str, schema_dir: Path = SCHEMA_DIR) -> dict:
     return copy.deepcopy(_schema_file(str(schema_dir / name)))
 
 
-def _models_enum(schema: dict) -> None:
-    """Fill the `models` lists' allowed names and the per-model blocks from the registry."""
+def _models_enum(schema: dict, arm_names=()) -> None:
+    """Fill the `models` lists' allowed names (registered models and arms) and the per-model blocks."""
     names = registry.names()
     props = schema.setdefault("properties", {})
     if "models" in props:
-        props["models"]["items"]["enum"] = names
-    for name in names:
+        props["models"]["items"]["enum"] = names + list(arm_names)
+    for name in names + list(arm_names):
         props.setdefault(name, {"type": "object", "description": f"the {name} block; see {name}.schema.yaml"})
+
+
+def arms(config: Mapping) -> dict:
+    """The ablation arms of a config: name -> {of, label, settings}."""
+    return dict(config.get("arms") or {})
+
+
+def base_model(config: Mapping, name: str) -> str:
+    """The registered model behind a model name: itself, or the model an arm varies."""
+    arm = arms(config).get(name)
+    return arm["of"] if arm else name
+
+
+def model_spec(config: Mapping, name: str) -> registry.ModelSpec:
+    """The registry entry of a model name or an arm (its stages, checkpoint class, ...)."""
+    return registry.get(base_model(config, name))
+
+
+def model_label(config: Mapping, name: str) -> str:
+    """How tables name a model or an arm."""
+    arm = arms(config).get(name)
+    return arm["label"] if arm else registry.get(name).label
+
+
+def _check_arms(config: Mapping) -> None:
+    """Arms vary a registered model with an adversarial stage, and never its architecture."""
+    for name, arm in arms(config).items():
+        key = f"arms.{name}"
+        if name in registry.names():
+            raise ConfigError(f"config key '{key}': '{name}' is a registered model; give the arm another name")
+        if name.endswith("_matched"):
+            raise ConfigError(f"config key '{key}': an arm's name may not end in '_matched' (the matched-α rows use it)")
+        if arm["of"] not in registry.names():
+            raise ConfigError(f"config key '{key}.of': '{arm['of']}' is not a registered model "
+                              f"(registered: {', '.join(registry.names())})")
+        if "adversarial" not in registry.get(arm["of"]).stages:
+            raise ConfigError(f"config key '{key}.of': '{arm['of']}' has no adversarial stage for an arm to vary")
+        props = _schema_file(str(registry.get(arm["of"]).schema)).get("properties", {})
+        for setting in arm["settings"]:
+            if props.get(setting, {}).get("architecture"):
+                raise ConfigError(f"config key '{key}.settings.{setting}': an arm shares the pretrained model of "
+                                  f"'{arm['of']}', so it cannot change its architecture; make it a dataset-level "
+                                  "setting instead")
 
 
 def model_schema(model: str) -> dict:
@@ -171,20 +215,24 @@ def validate(config: Mapping, schema_dir: Path = SCHEMA_DIR) -> None:
             raise ConfigError(f"config key 'datasets': name {name!r} is not allowed: use letters, digits, '.', '_' "
                               "and '-' only, starting with a letter or digit (it becomes a folder name)")
     top = load_schema("config.schema.yaml", schema_dir)
-    _models_enum(top)
+    arm_names = list(config.get("arms") or {}) if isinstance(config.get("arms"), Mapping) else []
+    _models_enum(top, arm_names)
     _check(config, top, ())
+    _check_arms(config)
     models = registry.names()
     for name in models:
         if name in config:
             _check(config[name], model_schema(name), (name,))
+    for name, arm in arms(config).items():
+        _check(deep_merge(config.get(arm["of"], {}), arm["settings"]), model_schema(arm["of"]), ("arms", name, "settings"))
     for ds_name, ds in config.get("datasets", {}).items():
         schema = load_schema(f"dataset_{ds.get('type')}.schema.yaml", schema_dir)
-        _models_enum(schema)
+        _models_enum(schema, arm_names)
         _check(ds, schema, ("datasets", ds_name))
-        for name in models:
+        for name in models + arm_names:
             if name in ds:
-                merged = deep_merge(config.get(name, {}), ds[name])
-                _check(merged, model_schema(name), ("datasets", ds_name, name))
+                merged = _merged_block(config, ds_name, name)
+                _check(merged, model_schema(base_model(config, name)), ("datasets", ds_name, name))
         _check_dataset(ds_name, ds, config)
     training = config.get("training", {})
     if training.get("select") == "best_validation" and training.get("validation_fraction") == 0:
@@ -209,9 +257,12 @@ def _check_dataset(name: str, ds: Mapping, config: Mapping) -> None:
                           "no sentence could pass")
     length = ds["seq_len"] if ds["type"] == "synthetic" else ds["max_len"]
     for model in models_for(config, name):
-        if model not in registry.names():
+        if base_model(config, model) not in registry.names():
             continue
         s = model_settings(config, name, model)
+        if s.get("positives") == "fresh_oracle" and ds["type"] != "synthetic":
+            raise ConfigError(f"config key '{model} (for {key}).positives': fresh_oracle needs an oracle, and "
+                              f"{name} is real text; use train")
         where = f"{model} (for {key})"
         if "filter_sizes" in s:
             sizes, counts = s.get("filter_sizes"), s.get("num_filters")
@@ -329,9 +380,20 @@ def seeds_for(config: Mapping, name: str) -> list[int]:
     return list(ds.get("seeds", config.get("seeds", [config.get("seed", 42)])))
 
 
+def _merged_block(config: Mapping, name: str, model: str) -> dict:
+    """A model's block as written: global, then the dataset's; an arm adds its settings and its own dataset block."""
+    ds = dataset(config, name)
+    arm = arms(config).get(model)
+    if arm is None:
+        return deep_merge(config.get(model, {}), ds.get(model, {}))
+    block = deep_merge(config.get(arm["of"], {}), ds.get(arm["of"], {}))
+    return deep_merge(deep_merge(block, arm["settings"]), ds.get(model, {}))
+
+
 def model_settings(config: Mapping, name: str, model: str) -> dict:
-    """Global settings of `model`, updated by the dataset's own block for it."""
-    return deep_merge(config.get(model, {}), dataset(config, name).get(model, {}))
+    """The effective settings of `model` (or an arm) on dataset `name`: its block merged as written, with
+    the keys left null filled from its training semantics (leakgan.semantics)."""
+    return semantics.resolve(_merged_block(config, name, model), dataset(config, name)["type"])
 
 
 def setting_stage(model: str, key: str) -> str:
@@ -351,12 +413,13 @@ def stage_settings(config: Mapping, name: str, model: str, stage: str) -> dict:
         raise ValueError(f"unknown stage {stage!r}")
     limit = STAGE_ORDER.index(stage)
     settings = model_settings(config, name, model)
-    return {k: v for k, v in settings.items() if STAGE_ORDER.index(setting_stage(model, k)) <= limit}
+    base = base_model(config, model)
+    return {k: v for k, v in settings.items() if STAGE_ORDER.index(setting_stage(base, k)) <= limit}
 
 
 def data_settings(config: Mapping, name: str) -> dict:
     """The dataset block without the keys that only concern models (so they don't re-trigger data stages)."""
-    models = set(registry.names()) | {"models", "seeds"}
+    models = set(registry.names()) | set(arms(config)) | {"models", "seeds"}
     return {k: v for k, v in dataset(config, name).items() if k not in models}
 
 
@@ -385,9 +448,9 @@ class Settings:
         return cls(**{**{k: None for k in later}, **values})
 
     @classmethod
-    def defaults(cls, **overrides) -> "Settings":
-        """The block of config.yaml (the paper's values) with `overrides`."""
-        return cls.from_dict({**base_block(cls.block), **overrides})
+    def defaults(cls, dataset_type: str = "synthetic", **overrides) -> "Settings":
+        """The block of config.yaml (the paper's values) with `overrides`, its null keys filled from its semantics."""
+        return cls.from_dict(semantics.resolve({**base_block(cls.block), **overrides}, dataset_type))
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -42,7 +42,7 @@ def test_string_numbers_from_the_command_line_get_their_type():
         ({"datasets": {"synthetic-20": {"num_train": 0}}}, "config key 'datasets.synthetic-20.num_train': 0 is less than the minimum of 1"),
         ({"datasets": {"synthetic-20": {"seq_len": "long"}}}, "config key 'datasets.synthetic-20.seq_len': 'long' is not of type 'integer'"),
         ({"scale": "huge"}, "config key 'scale': 'huge' is not one of: paper, demo, smoke"),
-        ({"models": ["gpt"]}, "config key 'models.0': 'gpt' is not one of ['mle', 'leakgan', 'seqgan', 'seqgan_rescaled', 'rankgan']"),
+        ({"models": ["gpt"]}, "config key 'models.0': 'gpt' is not one of ['mle', 'leakgan', 'seqgan', 'seqgan_rescaled', 'rankgan', 'leakgan_authors',"),
         ({"colour": "red"}, "config key 'colour' is not known"),
         ({"leakgan": {"features": "fast"}}, "config key 'leakgan.features': 'fast' is not one of ['incremental', 'full']"),
         ({"leakgan": {"rollout_chunk": 0}}, "config key 'leakgan.rollout_chunk': 0 is less than the minimum of 1"),

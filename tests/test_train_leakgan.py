@@ -9,6 +9,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 import torch
+
+from leakgan import semantics
 import yaml
 
 from leakgan.config import base_block, load_schema
@@ -81,7 +83,7 @@ def test_config_block_matches_settings_and_schema():
     assert all("description" in prop and "type" in prop for prop in schema["properties"].values())
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.Draft7Validator(schema).validate({**block, "rollout_num": 0})
-    s = LeakGANSettings.from_dict(block)
+    s = LeakGANSettings.from_dict(semantics.resolve(block, "synthetic"))
     assert (s.goal_size, s.step_size, s.rollout_num, s.delta, s.mle_every) == (16, 4, 4, 12.0, 15)
     assert s.temperature == pytest.approx(2 / 3, abs=1e-4)
 

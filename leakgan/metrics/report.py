@@ -50,9 +50,18 @@ PAPER_ROWS = {"mle": "MLE", "seqgan": "SeqGAN", "rankgan": "RankGAN", "leakgan":
 MISSING = "-"
 
 
+# Labels of ablation arms, read from the results being reported (their `labels` field; see remember_labels).
+_ARM_LABELS: dict[str, str] = {}
+
+
+def remember_labels(result: dict) -> None:
+    """Take the arms' labels a results file carries (config `arms`), so tables and figures name them."""
+    _ARM_LABELS.update(result.get("labels") or {})
+
+
 def model_labels() -> dict[str, str]:
-    """Result key -> label: the paper's rows in its order, then every registered model (by its registry label)."""
-    return {**PAPER_ROWS, **{name: spec.label for name, spec in registry.models().items()}}
+    """Result key -> label: the paper's rows in its order, every registered model (its registry label), then the arms."""
+    return {**PAPER_ROWS, **{name: spec.label for name, spec in registry.models().items()}, **_ARM_LABELS}
 
 
 def is_nll_result(result: dict) -> bool:
@@ -311,6 +320,7 @@ def budget_table(result: dict) -> tuple[str, list[str], list[list[str]]] | None:
 
 def all_tables(result: dict) -> list[tuple[str, list[str], list[list[str]]]]:
     """The paper's table, then the frontier, equal diversity and budget tables where the result has them."""
+    remember_labels(result)
     tables = [results_table(result)]
     for extra in (frontier_table, equal_diversity_table, mle_versus_table, budget_table):
         table = extra(result)
@@ -379,6 +389,7 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> list[str]:
 
 def markdown_section(result: dict, samples: dict[str, list[str]] | None = None) -> list[str]:
     """A dataset's heading, run note, table and (real text) samples."""
+    remember_labels(result)
     tables = all_tables(result)
     title, header, rows = tables[0]
     lines = [f"## {title}", "", run_note(result), ""] + markdown_table(header, rows)
@@ -460,6 +471,7 @@ def curve_series(result: dict) -> tuple[dict[str, tuple[list[float], list[float]
 
     LeakGAN's adversarial epochs continue its pretraining epochs on one axis, as in Figure 2.
     """
+    remember_labels(result)
     series: dict[str, tuple[list[float], list[float]]] = {}
     adversarial_start = None
     for name in _row_order(result.get("models", {})):
@@ -526,6 +538,7 @@ def plot_curves(result: dict, path: str | Path) -> None:
 
 def frontier_series(result: dict) -> dict[str, dict]:
     """Label -> {"alpha", "x", "y", "xerr", "yerr"} per model: NLL-test (x) and quality (y) at each α."""
+    remember_labels(result)
     key, _, _ = quality_key(result)
     out = {}
     for model in _row_order(result.get("frontier") or {}):

@@ -199,12 +199,14 @@ def generate(model, prefix: torch.Tensor, given, temperature: float, generator: 
 
 @torch.no_grad()
 def trace(model, num: int, temperature: float, generator: torch.Generator, boundaries=(),
-          sampler=categorical) -> Trace:
+          sampler=categorical, first_temperature: float | None = None, first_tokens: int = 0) -> Trace:
     """Sample `num` sequences in one batch and keep what rollouts and training reuse.
 
     Returns the tokens [N, T], D's features f_0..f_T [N, T+1, F] of their
     prefixes, and for each prefix length b in `boundaries` what step b
     computed before its token was chosen (batched_rollouts starts there).
+    With `first_temperature`, tokens 0..first_tokens−1 are drawn at that α
+    instead (the authors' training samples: logits × 1.5 for the first two).
     """
     T = model.cfg.seq_len
     tokens = torch.empty(num, T, dtype=torch.long, device=model.goal_init.device)
@@ -214,7 +216,8 @@ def trace(model, num: int, temperature: float, generator: torch.Generator, bound
         for t in range(T):
             before = state.feats.select(torch.arange(num, device=tokens.device)) if t in boundaries else None
             pooled = state.feats.pooled
-            state, tokens[:, t], step_out = step(model, state, temperature, lambda lg: sampler(lg, generator))
+            alpha = first_temperature if first_temperature is not None and t < first_tokens else temperature
+            state, tokens[:, t], step_out = step(model, state, alpha, lambda lg: sampler(lg, generator))
             features.append(step_out.feature if step_out.feature is not None else state.weights.feature(pooled))
             if before is not None:
                 cached[t] = (before, step_out)

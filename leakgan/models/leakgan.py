@@ -99,13 +99,37 @@ def segment_goals(sub_goals: torch.Tensor, goal_init: torch.Tensor, step_size: i
     return torch.stack(goals, dim=1)
 
 
-def manager_loss(features: torch.Tensor, goals: torch.Tensor, rewards: torch.Tensor | None, step_size: int) -> torch.Tensor:
-    """Eq. 7 (Eq. 10 when rewards is None): −mean_s Q_s·cos(f_{(s+1)c} − f_{sc}, G_s)."""
+def manager_loss(features: torch.Tensor, goals: torch.Tensor, rewards: torch.Tensor | None, step_size: int,
+                 reduction: str = "per_segment") -> torch.Tensor:
+    """Eq. 7 (Eq. 10 when rewards is None): −mean_s Q_s·cos(f_{(s+1)c} − f_{sc}, G_s).
+
+    `reduction="scalar"` is the authors' code: `tf.losses.cosine_distance` reduces
+    the cosines to their mean first, so the loss is −(Σ Q)·mean(cos) / (B·S) and
+    no segment's Q weights its own cosine.
+    """
     T = features.shape[1] - 1
     starts = torch.arange(goals.shape[1], device=features.device) * step_size
     ends = (starts + step_size).clamp(max=T)
     cos = F.cosine_similarity(features[:, ends] - features[:, starts], goals, dim=-1)  # [B, S]
+    if reduction == "scalar":
+        return -cos.mean() if rewards is None else -(rewards.sum() * cos.mean()) / rewards.numel()
+    if reduction != "per_segment":
+        raise ValueError(f"unknown loss reduction {reduction!r}")
     return -(cos if rewards is None else rewards * cos).mean()
+
+
+def worker_loss(intrinsic: torch.Tensor, log_probs: torch.Tensor, reduction: str = "per_segment") -> torch.Tensor:
+    """Eq. 8's REINFORCE loss −mean_t r_t · log G(x_t | x_<t) over [B, T] (`intrinsic` carries no gradient).
+
+    `reduction="scalar"` is the authors' code: the intrinsic rewards are reduced
+    to one mean first, −mean(r)·mean(log G): the NLL of the model's own samples
+    scaled by one number, with no per-token credit.
+    """
+    if reduction == "scalar":
+        return -(intrinsic.mean() * log_probs.mean())
+    if reduction != "per_segment":
+        raise ValueError(f"unknown loss reduction {reduction!r}")
+    return -(intrinsic * log_probs).mean()
 
 
 def intrinsic_reward(features: torch.Tensor, sub_goals: torch.Tensor, step_size: int) -> torch.Tensor:
@@ -222,9 +246,9 @@ class LeakGANModel(nn.Module):
         return generation.generate(self, prefix, given, temperature, generator, sampler)
 
     def trace(self, num: int, temperature: float, generator: torch.Generator, boundaries=(),
-              sampler=categorical) -> generation.Trace:
+              sampler=categorical, first_temperature: float | None = None, first_tokens: int = 0) -> generation.Trace:
         """`num` sampled sequences with D's prefix features and the steps at `boundaries` (see generation.trace)."""
-        return generation.trace(self, num, temperature, generator, boundaries, sampler)
+        return generation.trace(self, num, temperature, generator, boundaries, sampler, first_temperature, first_tokens)
 
     def batched_rollouts(self, trace: generation.Trace, repeats: int, temperature: float,
                          generator: torch.Generator, chunk: int = 4096, sampler=categorical):

@@ -90,7 +90,7 @@ def train_discriminator(run, steps: int, temperature: float | None = None) -> fl
 
     Negatives are drawn at α = `temperature` (default: the run's `settings.temperature`, LeakGAN's
     evaluation α, as the authors do). `run` offers settings, model (with .sample and .discriminator),
-    train, device, dis_opt, d_step, sample_rng and shuffle_rng.
+    train, device, dis_opt, d_step, sample_rng and shuffle_rng (and oracle when `settings.positives` is fresh_oracle).
     """
     s, model, D = run.settings, run.model, run.model.discriminator
     temperature = s.temperature if temperature is None else temperature
@@ -99,11 +99,15 @@ def train_discriminator(run, steps: int, temperature: float | None = None) -> fl
         run.d_step = DiscriminatorStep(run)
     for _ in range(steps):
         negatives = model.sample(s.num_negatives, temperature, run.sample_rng, s.gen_batch).to(run.device)
-        # Balanced classes like the authors' 10,000 real vs 10,000 generated: a fresh
-        # subset of the real data when it holds more sequences than num_negatives.
-        positives = run.train
-        if len(positives) > len(negatives):
-            positives = positives[torch.randperm(len(positives), generator=run.shuffle_rng)[:len(negatives)]]
+        if getattr(s, "positives", "train") == "fresh_oracle":
+            # the authors' synthetic script: new oracle samples as the real class at every D step
+            positives = run.oracle.sample(len(negatives), negatives.shape[1], run.sample_rng, s.gen_batch)
+        else:
+            # Balanced classes like the authors' 10,000 real vs 10,000 generated: a fresh
+            # subset of the real data when it holds more sequences than num_negatives.
+            positives = run.train
+            if len(positives) > len(negatives):
+                positives = positives[torch.randperm(len(positives), generator=run.shuffle_rng)[:len(negatives)]]
         tokens = torch.cat([positives.to(run.device), negatives])  # the whole D data set stays on the device
         labels = torch.cat([torch.ones(len(positives), dtype=torch.long, device=run.device),
                             torch.zeros(len(negatives), dtype=torch.long, device=run.device)])

@@ -9,6 +9,10 @@ negatives × `d_epochs` epochs of D. Negatives and evaluation samples are
 drawn at α = `temperature` (the authors generate both with logits × 1.5);
 the batches G learns from are drawn at α = `train_temperature`.
 
+`semantics: authors` (and the keys it fills, see `leakgan.semantics`) trains
+as the authors' released code does; `generator_update: mle` and `reward:
+constant` are the ablation's controls (README "What does the leak do?").
+
 All randomness comes from seeded generators held in `LeakGANRun`, whose
 `state_dict` captures it, so a run restored from a checkpoint continues
 exactly as the uninterrupted one would on CPU.
@@ -23,10 +27,12 @@ from typing import Callable
 import torch
 from tqdm import tqdm
 
+from leakgan import semantics
 from leakgan.config import Settings
+from leakgan.errors import UserError
 from leakgan.kernels import score_rollouts
 from leakgan.models.generation import Trace
-from leakgan.models.leakgan import GeneratorConfig, LeakGANModel, intrinsic_reward, manager_loss
+from leakgan.models.leakgan import GeneratorConfig, LeakGANModel, intrinsic_reward, manager_loss, worker_loss
 from leakgan.seeding import stage_seed, torch_generator
 from leakgan.train import checkpoints
 from leakgan.train.discriminator import discriminator_config, train_discriminator
@@ -40,6 +46,14 @@ class LeakGANSettings(Settings):
 
     block = "leakgan"
 
+    semantics: str
+    loss_reduction: str
+    first_tokens_temperature: float | None
+    positives: str
+    divide_by_rollouts: bool
+    optimizer_states: str
+    generator_update: str
+    reward: str
     emb_dim: int
     hidden_dim: int
     goal_size: int
@@ -108,6 +122,7 @@ class LeakGANRun:
     job: TrainingJob | None = None  # validation data, curve scores and the live curve file
     worker_opt: torch.optim.Optimizer = field(init=False)
     manager_opt: torch.optim.Optimizer = field(init=False)
+    mle_opts: tuple | None = field(init=False)  # (worker, manager) Adam of interleaved MLE when optimizer_states is separate
     dis_opt: torch.optim.Optimizer = field(init=False)
     sample_rng: torch.Generator = field(init=False)  # on the model's device: sampling
     shuffle_rng: torch.Generator = field(init=False)  # on CPU: minibatch order
@@ -123,6 +138,10 @@ class LeakGANRun:
         # fused: one kernel per update instead of a dozen passes over ~6M of D's highway weights.
         self.worker_opt = _adam(model.worker_parameters(), s.lr)
         self.manager_opt = _adam(model.manager_parameters(), s.lr)
+        # The authors' interleaved MLE steps its own Adam pair (their pretrain_*_opt), apart from the policy gradient's.
+        self.mle_opts = None
+        if self.stage == "adversarial" and s.optimizer_states == "separate":
+            self.mle_opts = (_adam(model.worker_parameters(), s.lr), _adam(model.manager_parameters(), s.lr))
         # capturable: D's steps can then be replayed as a CUDA graph (DiscriminatorStep)
         self.dis_opt = _adam(model.discriminator.parameters(), s.dis_lr, capturable=self.device.type == "cuda")
         self.d_step = None  # DiscriminatorStep, made at the first D step
@@ -133,10 +152,13 @@ class LeakGANRun:
 
     def state_dict(self) -> dict:
         """Optimizer and random-stream states (the model's state is saved separately)."""
-        return {"worker_opt": self.worker_opt.state_dict(), "manager_opt": self.manager_opt.state_dict(),
-                "dis_opt": self.dis_opt.state_dict(), "sample_rng": self.sample_rng.get_state(),
-                "shuffle_rng": self.shuffle_rng.get_state(), "torch_rng": torch.get_rng_state(),
-                "budget": self.budget.to_dict()}
+        state = {"worker_opt": self.worker_opt.state_dict(), "manager_opt": self.manager_opt.state_dict(),
+                 "dis_opt": self.dis_opt.state_dict(), "sample_rng": self.sample_rng.get_state(),
+                 "shuffle_rng": self.shuffle_rng.get_state(), "torch_rng": torch.get_rng_state(),
+                 "budget": self.budget.to_dict()}
+        if self.mle_opts is not None:
+            state["mle_opts"] = [opt.state_dict() for opt in self.mle_opts]
+        return state
 
     def load_state_dict(self, state: dict) -> None:
         """Restore what `state_dict` returned."""
@@ -147,6 +169,9 @@ class LeakGANRun:
         self.shuffle_rng.set_state(state["shuffle_rng"])
         torch.set_rng_state(state["torch_rng"])
         self.budget = Budget.from_dict(state.get("budget"))
+        if self.mle_opts is not None:
+            for opt, saved in zip(self.mle_opts, state["mle_opts"]):
+                opt.load_state_dict(saved)
 
 
 
@@ -157,30 +182,40 @@ def _step(optimizer: torch.optim.Optimizer, params, clip: float | None) -> None:
 
 
 
-def _update_generator(run: LeakGANRun, worker_loss: torch.Tensor, manager_loss_: torch.Tensor) -> None:
+def _update_generator(run: LeakGANRun, worker_loss_: torch.Tensor, manager_loss_: torch.Tensor,
+                      optimizers: tuple | None = None) -> None:
     # The two losses touch disjoint parameters (goals reach the WORKER detached), so one
     # backward pass gives both separate updates of the paper.
-    run.worker_opt.zero_grad(set_to_none=True)
-    run.manager_opt.zero_grad(set_to_none=True)
-    (worker_loss + manager_loss_).backward()
-    _step(run.worker_opt, run.model.worker_parameters(), run.settings.grad_clip)
-    _step(run.manager_opt, run.model.manager_parameters(), run.settings.grad_clip)
+    worker_opt, manager_opt = optimizers or (run.worker_opt, run.manager_opt)
+    worker_opt.zero_grad(set_to_none=True)
+    manager_opt.zero_grad(set_to_none=True)
+    (worker_loss_ + manager_loss_).backward()
+    _step(worker_opt, run.model.worker_parameters(), run.settings.grad_clip)
+    _step(manager_opt, run.model.manager_parameters(), run.settings.grad_clip)
 
 
-def mle_epoch(run: LeakGANRun) -> tuple[float, float]:
-    """One pass over the training data: WORKER by MLE, MANAGER by Eq. 10; mean (worker, manager) losses."""
+def mle_step(run: LeakGANRun, batch: torch.Tensor, optimizers: tuple | None = None) -> tuple[float, float]:
+    """One supervised update on a batch: WORKER by MLE, MANAGER by Eq. 10; the (worker, manager) losses."""
     s, model = run.settings, run.model
+    batch = batch.to(run.device)
+    out = model.teacher_forced(batch, s.train_temperature)
+    w_loss = -out.log_probs.mean()
+    m_loss = manager_loss(out.features, out.goals, None, s.step_size)  # Eq. 10
+    _update_generator(run, w_loss, m_loss, optimizers)
+    run.budget.update(batch.numel())
+    return float(w_loss.detach()), float(m_loss.detach())
+
+
+def mle_epoch(run: LeakGANRun, optimizers: tuple | None = None) -> tuple[float, float]:
+    """One pass over the training data by `mle_step`; mean (worker, manager) losses."""
+    s = run.settings
     order = torch.randperm(len(run.train), generator=run.shuffle_rng)
     sums, count = [0.0, 0.0], 0
     for start in range(0, len(order), s.batch_size):
-        batch = run.train[order[start:start + s.batch_size]].to(run.device)
-        out = model.teacher_forced(batch, s.train_temperature)
-        w_loss = -out.log_probs.mean()
-        m_loss = manager_loss(out.features, out.goals, None, s.step_size)  # Eq. 10
-        _update_generator(run, w_loss, m_loss)
-        run.budget.update(batch.numel())
-        sums[0] += float(w_loss.detach()) * len(batch)
-        sums[1] += float(m_loss.detach()) * len(batch)
+        batch = run.train[order[start:start + s.batch_size]]
+        w_loss, m_loss = mle_step(run, batch, optimizers)
+        sums[0] += w_loss * len(batch)
+        sums[1] += m_loss * len(batch)
         count += len(batch)
     return sums[0] / count, sums[1] / count
 
@@ -210,24 +245,53 @@ def segment_rewards(run: LeakGANRun, trace: Trace) -> tuple[torch.Tensor, float]
         probs = torch.cat([partial, full.expand(R, 1, B)], dim=1)  # [R, S, B]
     # The kernels' dispatcher: the CUDA kernel for CUDA tensors, the Numba CPU twin otherwise.
     rewards = score_rollouts(probs.contiguous(), s.delta)
+    if s.divide_by_rollouts:  # the authors' get_reward divides the rescaled rewards by rollout_num
+        rewards = rewards / R
     return rewards, float(probs.mean())
 
 
+def constant_reward(batch: int, delta: float) -> float:
+    """The mean of Eq. 11's rescaled activation sigmoid(δ (0.5 − rank / B)) over the ranks 1..B.
+
+    The `reward: constant` control gives every segment this Q: the update keeps
+    the paper's form and scale but carries no information from D.
+    """
+    ranks = torch.arange(1, batch + 1, dtype=torch.float64)
+    return float(torch.sigmoid(delta * (0.5 - ranks / batch)).mean())
+
+
 def adversarial_step(run: LeakGANRun) -> dict:
-    """One policy-gradient step on a sampled batch: MANAGER by Eq. 7, WORKER by Eq. 8-9."""
+    """One generator step on a sampled batch: MANAGER by Eq. 7, WORKER by Eq. 8-9.
+
+    `generator_update: mle` makes it one supervised step on a training minibatch
+    instead (`mle_step`); `reward: constant` replaces D's Q by `constant_reward`;
+    `loss_reduction: scalar` reduces both losses as the authors' code does.
+    """
     s, model = run.settings, run.model
-    boundaries = model.segment_boundaries() if s.rollouts == "batched" else ()
-    trace = model.trace(s.batch_size, s.train_temperature, run.sample_rng, boundaries)
-    rewards, mean_reward = segment_rewards(run, trace)
+    if s.generator_update == "mle":
+        order = torch.randperm(len(run.train), generator=run.shuffle_rng)[:s.batch_size]
+        w_loss, m_loss = mle_step(run, run.train[order])
+        return {"manager_loss": m_loss, "worker_loss": w_loss}
+    constant = s.reward == "constant"
+    boundaries = model.segment_boundaries() if s.rollouts == "batched" and not constant else ()
+    trace = model.trace(s.batch_size, s.train_temperature, run.sample_rng, boundaries,
+                        first_temperature=s.first_tokens_temperature, first_tokens=semantics.FIRST_TOKENS)
+    if constant:
+        num_segments = -(-model.cfg.seq_len // model.cfg.step_size)
+        q = constant_reward(s.batch_size, s.delta) / (s.rollout_num if s.divide_by_rollouts else 1)
+        rewards, reported = torch.full((len(trace.tokens), num_segments), q, device=run.device), {}
+    else:
+        rewards, mean_reward = segment_rewards(run, trace)
+        reported = {"mean_reward": mean_reward}
     # The reference path (sequential rollouts) recomputes the prefix features for training as well.
     out = model.teacher_forced(trace.tokens, s.train_temperature,
                                features=trace.features if s.rollouts == "batched" else None)
-    m_loss = manager_loss(out.features, out.goals, rewards, s.step_size)  # Eq. 7
+    m_loss = manager_loss(out.features, out.goals, rewards, s.step_size, s.loss_reduction)  # Eq. 7
     r_intrinsic = intrinsic_reward(out.features, out.sub_goals.detach(), s.step_size)  # Eq. 9
-    w_loss = -(r_intrinsic * out.log_probs).mean()  # Eq. 8 (REINFORCE)
+    w_loss = worker_loss(r_intrinsic, out.log_probs, s.loss_reduction)  # Eq. 8 (REINFORCE)
     _update_generator(run, w_loss, m_loss)
     run.budget.update(trace.tokens.numel())
-    return {"mean_reward": mean_reward, "manager_loss": float(m_loss.detach()), "worker_loss": float(w_loss.detach())}
+    return {**reported, "manager_loss": float(m_loss.detach()), "worker_loss": float(w_loss.detach())}
 
 
 @torch.no_grad()
@@ -301,8 +365,8 @@ def adversarial(run: LeakGANRun, start_epoch: int = 0, metrics: list[dict] | Non
         steps = [adversarial_step(run) for _ in range(s.g_steps)]
         point = {"phase": "adversarial", "epoch": epoch,
                  **{k: sum(step[k] for step in steps) / len(steps) for k in steps[0]}}
-        if epoch % s.mle_every == 0:  # interleaved training: one supervised epoch every mle_every epochs
-            point["mle_worker_loss"], point["mle_manager_loss"] = mle_epoch(run)
+        if s.mle_every and epoch % s.mle_every == 0:  # interleaved training: one supervised epoch every mle_every epochs
+            point["mle_worker_loss"], point["mle_manager_loss"] = mle_epoch(run, run.mle_opts)
         point["d_loss"] = train_discriminator(run, s.d_steps)
         run.budget.epochs += 1
         if epoch % s.eval_every == 0 or epoch == s.adversarial_epochs:
@@ -311,15 +375,26 @@ def adversarial(run: LeakGANRun, start_epoch: int = 0, metrics: list[dict] | Non
             run.job.record(metrics, point)
         else:
             metrics.append(point)
-        bar.set_postfix(reward=round(point["mean_reward"], 3), manager=round(point["manager_loss"], 3))
+        bar.set_postfix(reward=round(point.get("mean_reward", float("nan")), 3), manager=round(point["manager_loss"], 3))
         if on_epoch_end is not None:
             on_epoch_end(epoch, metrics)
     run.model.eval()
     return metrics
 
 
+def resolved_settings(job: TrainingJob) -> dict:
+    """The job's settings with the keys left null filled from their semantics (the workflow passes them
+    resolved already; a direct `leakgan pretrain/adversarial` call may not), and checked against the data."""
+    settings = semantics.resolve(job.settings, "synthetic" if job.oracle is not None else "text")
+    if settings.get("positives") == "fresh_oracle" and job.oracle is None:
+        raise UserError("config key 'leakgan.positives': fresh_oracle needs the synthetic oracle (--oracle); "
+                        "use train on real text")
+    return settings
+
+
 def pretrain_model(job: TrainingJob) -> tuple[dict, list[dict]]:
     """LeakGAN's first stage: interleaved pretraining of D and G from a fresh model."""
+    job.settings = resolved_settings(job)
     s = LeakGANSettings.from_dict(job.settings, stage="pretrain")
     model = build_model(s, job.vocab["size"], job.train.shape[1], job.seed).to(job.device)
     run = LeakGANRun(model, s, job.train, job.test, job.seed, job.oracle, job=job)
@@ -344,6 +419,7 @@ def adversarial_model(job: TrainingJob) -> tuple[dict, list[dict]] | None:
     a kill, training continues from the newest checkpoint of the same run and
     ends with the same checkpoint as an uninterrupted run on CPU.
     """
+    job.settings = resolved_settings(job)
     s = LeakGANSettings.from_dict(job.settings, stage="adversarial")
     pretrained, path = job.pretrained, job.pretrained_path
     checkpoints.check_pretrained(job, "leakgan", "LeakGAN")

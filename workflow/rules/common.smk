@@ -7,15 +7,18 @@ import re
 from leakgan import layout
 from leakgan.codeversion import code_version
 from leakgan.config import data_settings as _data_settings
-from leakgan.config import model_settings, models_for, seeds_for, stage_settings
+from leakgan.config import arms as _arms
+from leakgan.config import base_model, model_settings, model_spec, models_for, seeds_for, stage_settings
 from leakgan.models import registry
 
 SYNTHETIC_DATASETS = [
     n for n, d in config["datasets"].items() if d["type"] == "synthetic"
 ]
 TEXT_DATASETS = [n for n, d in config["datasets"].items() if d["type"] == "text"]
-MODELS = registry.names()
-ADVERSARIAL_MODELS = [m for m in MODELS if "adversarial" in registry.get(m).stages]
+REGISTERED = registry.names()
+ARMS = list(_arms(config))  # ablation arms: each an adversarial stage of a registered model (config `arms`)
+MODELS = REGISTERED + ARMS
+ADVERSARIAL_MODELS = [m for m in MODELS if "adversarial" in model_spec(config, m).stages]
 DEVICE = config.get("device", "cpu")
 GPUS = 0 if DEVICE == "cpu" else 1
 SEED = config[
@@ -111,7 +114,23 @@ def shlex_quote(value):
 
 def final_checkpoint(dataset, model, seed):
     """The checkpoint that samples and scores come from: the model's last training stage."""
-    return layout.checkpoint(dataset, model, registry.get(model).final_stage, seed)
+    return layout.checkpoint(dataset, model, model_spec(config, model).final_stage, seed)
+
+
+def own_stages(model):
+    """The training stages a model's (or arm's) own folder holds: an arm's first stage is its base model's."""
+    stages = model_spec(config, model).stages
+    return stages[1:] if model in ARMS else stages
+
+
+def pretrained_checkpoint(wildcards):
+    """What the adversarial stage starts from: the model's pretraining, or for an arm its base model's."""
+    return layout.checkpoint(
+        wildcards.dataset,
+        base_model(config, wildcards.model),
+        "pretrain",
+        wildcards.seed,
+    )
 
 
 def own_temperature(dataset, model):
@@ -149,7 +168,7 @@ def curve_entries(dataset, seed):
     """NAME[:STAGE] -> training-curve file of every stage of every model (stages tagged when there are several)."""
     entries = {}
     for m in models_for(config, dataset):
-        stages = registry.get(m).stages
+        stages = own_stages(m)
         for stage in stages:
             entries[f"{m}:{stage}" if len(stages) > 1 else m] = layout.curve(
                 dataset, m, stage, seed
@@ -161,7 +180,7 @@ def benchmark_entries(dataset, seed):
     """MODEL:STAGE -> Snakemake benchmark file of every training, sampling and evaluation job (their wall times)."""
     entries = {}
     for m in models_for(config, dataset):
-        for stage in registry.get(m).stages:
+        for stage in own_stages(m):
             entries[f"{m}:{stage}"] = (
                 f"logs/{dataset}/seed{seed}/{m}/{stage}.benchmark.tsv"
             )
@@ -211,8 +230,17 @@ def result_meta(dataset, seed=None):
             **length,
             "training": config["training"],
             "temperatures": TEMPERATURES,
+            **arm_labels(dataset),
         }
     )
+
+
+def arm_labels(dataset):
+    """{"labels": {ARM: label}} for the ablation arms a dataset runs (nothing when it runs none)."""
+    labels = {
+        m: _arms(config)[m]["label"] for m in models_for(config, dataset) if m in ARMS
+    }
+    return {"labels": labels} if labels else {}
 
 
 def provenance_json(dataset):

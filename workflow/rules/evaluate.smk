@@ -20,7 +20,7 @@ rule sample:
         runtime=job_runtime("sample"),
         gpu=GPUS,
     params:
-        code=lambda w: code_version("sample", w.model),
+        code=lambda w: code_version("sample", base_model(config, w.model)),
         num=config["evaluate"]["num_samples"],
         batch_size=config["evaluate"]["batch_size"],
         temperature=lambda w: sample_temperature(w.dataset, w.model, w.variant),
@@ -83,7 +83,7 @@ rule evaluate_synthetic:
         runtime=job_runtime("evaluate"),
         gpu=GPUS,
     params:
-        code=lambda w: code_version("evaluate", None if w.model == "real" else w.model),
+        code=lambda w: code_version("evaluate", None if w.model == "real" else base_model(config, w.model)),
         checkpoint=lambda w, input: input.checkpoint[0] if input.checkpoint else "",
         temperature=lambda w: sample_temperature(w.dataset, w.model, w.variant),
         batch_size=config["evaluate"]["batch_size"],
@@ -116,7 +116,7 @@ rule evaluate_text:
         runtime=job_runtime("evaluate"),
         gpu=GPUS,
     params:
-        code=lambda w: code_version("evaluate", w.model),
+        code=lambda w: code_version("evaluate", base_model(config, w.model)),
         temperature=lambda w: sample_temperature(w.dataset, w.model, w.variant),
         batch_size=config["evaluate"]["batch_size"],
         max_n=config["evaluate"]["bleu_max_n"],
@@ -148,7 +148,7 @@ rule frontier:
         runtime=job_runtime("evaluate"),
         gpu=GPUS,
     params:
-        code=lambda w: code_version("frontier", w.model),
+        code=lambda w: code_version("frontier", base_model(config, w.model)),
         kind=lambda w: "synthetic" if is_synthetic_dataset(w.dataset) else "text",
         temperatures=",".join(f"{t:g}" for t in TEMPERATURES),
         oracle=oracle_arg,

@@ -16,6 +16,8 @@ rule pretrain:
         "logs/{dataset}/seed{seed}/{model}/pretrain.log",
     benchmark:
         "logs/{dataset}/seed{seed}/{model}/pretrain.benchmark.tsv"
+    wildcard_constraints:
+        model=_alternation(REGISTERED),  # an arm shares its base model's pretraining
     threads: job_threads("train")
     resources:
         mem_mb=job_memory("train"),
@@ -36,9 +38,9 @@ rule pretrain:
 
 
 rule adversarial:
-    """Adversarial training from the pretrained checkpoint; resumes from checkpoints/ after a kill."""
+    """Adversarial training from the pretrained checkpoint (an arm's: its base model's); resumes from checkpoints/ after a kill."""
     input:
-        pretrained="results/{dataset}/seed{seed}/{model}/pretrain.pt",
+        pretrained=pretrained_checkpoint,
         train="results/{dataset}/data/train.txt",
         test="results/{dataset}/data/test.txt",
         vocab="results/{dataset}/data/vocab.json",
@@ -58,7 +60,8 @@ rule adversarial:
         runtime=job_runtime("train"),
         gpu=GPUS,
     params:
-        code=lambda w: code_version("adversarial", w.model),
+        code=lambda w: code_version("adversarial", base_model(config, w.model)),
+        base=lambda w: base_model(config, w.model),
         settings=lambda w: stage_settings_json(w.dataset, w.model, "adversarial"),
         oracle=oracle_arg,
         # Not an output: Snakemake would delete it before the job and nothing could resume.
@@ -67,7 +70,7 @@ rule adversarial:
         training=training_json(),
         device=DEVICE,
     shell:
-        "leakgan adversarial --model {wildcards.model:q} --settings {params.settings:q}"
+        "leakgan adversarial --model {params.base:q} --settings {params.settings:q}"
         " --pretrained {input.pretrained:q} --train {input.train:q} --test {input.test:q} --vocab {input.vocab:q}"
         " {params.oracle} --seed {wildcards.seed:q} --training {params.training:q} --device {params.device:q}"
         " --threads {threads}"
