@@ -9,10 +9,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 import torch
-
-from leakgan import semantics
 import yaml
 
+from leakgan import semantics
 from leakgan.config import base_block, load_schema
 from leakgan.errors import UserError
 from leakgan.io import read_jsonl, write_json, write_tokens
