@@ -135,3 +135,21 @@ def test_frontier_smoke_runs_two_seeds_through_the_pipeline(tmp_path):
         assert any(line.startswith(heading) for line in out.splitlines()), heading
     assert lines_matching(r"\| MLE \| 1 \| \d+\.\d{3} ± \d+\.\d{3} \| 9\.038 \| ", out)
     assert lines_matching(r"\| p-value: LeakGAN vs the best other \(", out)
+
+
+def test_adversarial_ablation_smoke_trains_every_arm_from_one_pretraining(tmp_path):
+    """One seed: the five arms share one LeakGAN pretraining and each prints its row."""
+    import json
+
+    out = smoke("adversarial_ablation.py", "--workdir", str(tmp_path / "work"), "--seeds", "1", timeout=900)
+    result = json.loads((tmp_path / "work/results/synthetic-20/nll.json").read_text())
+    arms = ("leakgan_authors", "leakgan_authors_a1", "leakgan_mle", "leakgan_constant")
+    assert set(result["models"]) >= {"mle", "leakgan", *arms}
+    assert result["labels"]["leakgan_authors"] == "LeakGAN (authors' update)"
+    run = tmp_path / "work/results/synthetic-20/seed1"
+    assert sorted(p.parent.name for p in run.glob("*/pretrain.pt")) == ["leakgan", "mle"]
+    assert sorted(p.parent.name for p in run.glob("*/adversarial.pt")) == sorted(["leakgan", *arms])
+    for label in ("(a) paper's update", "(b) authors' update", "(c) authors' update, α = 1",
+                  "(d) MLE continuation", "(e) constant reward"):
+        assert lines_matching(rf"\| {re.escape(label)} \| {NUMBER} \| - \| {NUMBER} \| {NUMBER} \| ", out), label
+    assert lines_matching(r"\| LeakGAN \(authors' update\) \| 0\.6667 \| ", out)

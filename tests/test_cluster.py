@@ -148,13 +148,25 @@ def test_every_non_local_job_ran_as_a_slurm_job(cluster, slurm_run):
         assert (workdir / target).is_file()
 
 
+def without_wall_times(value):
+    """A results JSON value without its measured `wall_time_s` entries (the one thing two runs never share)."""
+    if isinstance(value, dict):
+        return {k: without_wall_times(v) for k, v in value.items() if k != "wall_time_s"}
+    if isinstance(value, list):
+        return [without_wall_times(v) for v in value]
+    return value
+
+
 def test_results_equal_a_local_runs_bytes(slurm_run, local_run):
     workdir, _ = slurm_run
     on_slurm = files_under(workdir / "results")
     local = files_under(local_run / "results")
     assert sorted(on_slurm) == sorted(local)
     differ = [name for name in local if on_slurm[name] != local[name]]
-    assert differ == []
+    # nll.json records each job's wall time (read from Snakemake's benchmark files); everything else is equal
+    assert all(name.endswith("nll.json") for name in differ), differ
+    for name in differ:
+        assert without_wall_times(json.loads(on_slurm[name])) == without_wall_times(json.loads(local[name])), name
 
 
 def test_resubmitting_a_finished_run_plans_and_submits_nothing(cluster, slurm_run):
@@ -190,6 +202,6 @@ def test_a_job_killed_at_its_time_limit_is_retried_and_resumes(cluster, slurm_ru
     # ... and the checkpoint is the one an uninterrupted run writes.
     uninterrupted = tmp_path / "uninterrupted"
     shutil.copytree(local_run, uninterrupted, symlinks=True)
-    snakemake(uninterrupted, *config, "--", ADVERSARIAL_OUTPUT)
+    snakemake(uninterrupted, *config, "--", ADVERSARIAL_OUTPUT, timeout=1800)  # 200 epochs on a busy machine
     assert (workdir / ADVERSARIAL_OUTPUT).read_bytes() == (uninterrupted / ADVERSARIAL_OUTPUT).read_bytes()
     assert (workdir / ADVERSARIAL_METRICS).read_bytes() == (uninterrupted / ADVERSARIAL_METRICS).read_bytes()
