@@ -8,7 +8,14 @@ from leakgan import layout
 from leakgan.codeversion import code_version
 from leakgan.config import data_settings as _data_settings
 from leakgan.config import arms as _arms
-from leakgan.config import base_model, model_settings, model_spec, models_for, seeds_for, stage_settings
+from leakgan.config import (
+    base_model,
+    model_settings,
+    model_spec,
+    models_for,
+    seeds_for,
+    stage_settings,
+)
 from leakgan.models import registry
 
 SYNTHETIC_DATASETS = [
@@ -16,9 +23,12 @@ SYNTHETIC_DATASETS = [
 ]
 TEXT_DATASETS = [n for n, d in config["datasets"].items() if d["type"] == "text"]
 REGISTERED = registry.names()
-ARMS = list(_arms(config))  # ablation arms: each an adversarial stage of a registered model (config `arms`)
+# ablation arms: each an adversarial stage of a registered model (config `arms`)
+ARMS = list(_arms(config))
 MODELS = REGISTERED + ARMS
-ADVERSARIAL_MODELS = [m for m in MODELS if "adversarial" in model_spec(config, m).stages]
+ADVERSARIAL_MODELS = [
+    m for m in MODELS if "adversarial" in model_spec(config, m).stages
+]
 DEVICE = config.get("device", "cpu")
 GPUS = 0 if DEVICE == "cpu" else 1
 SEED = config[
@@ -114,7 +124,9 @@ def shlex_quote(value):
 
 def final_checkpoint(dataset, model, seed):
     """The checkpoint that samples and scores come from: the model's last training stage."""
-    return layout.checkpoint(dataset, model, model_spec(config, model).final_stage, seed)
+    return layout.checkpoint(
+        dataset, model, model_spec(config, model).final_stage, seed
+    )
 
 
 def own_stages(model):

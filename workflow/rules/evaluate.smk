@@ -83,7 +83,9 @@ rule evaluate_synthetic:
         runtime=job_runtime("evaluate"),
         gpu=GPUS,
     params:
-        code=lambda w: code_version("evaluate", None if w.model == "real" else base_model(config, w.model)),
+        code=lambda w: code_version(
+            "evaluate", None if w.model == "real" else base_model(config, w.model)
+        ),
         checkpoint=lambda w, input: input.checkpoint[0] if input.checkpoint else "",
         temperature=lambda w: sample_temperature(w.dataset, w.model, w.variant),
         batch_size=config["evaluate"]["batch_size"],
