@@ -111,15 +111,8 @@ def oracle_input(wildcards):
 
 
 def oracle_arg(wildcards, input):
-    """`--oracle PATH` (quoted) when the rule has an oracle input."""
-    return f"--oracle {shlex_quote(input.oracle[0])}" if input.oracle else ""
-
-
-def shlex_quote(value):
-    """`value` as one shell word."""
-    import shlex
-
-    return shlex.quote(str(value))
+    """["--oracle", PATH] when the job reads an oracle, else nothing; the shell command quotes each word."""
+    return ["--oracle", input.oracle[0]] if input.oracle else []
 
 
 def final_checkpoint(dataset, model, seed):
@@ -207,8 +200,8 @@ def benchmark_entries(dataset, seed):
 
 
 def pairs(entries):
-    """NAME=PATH arguments, each quoted for the shell."""
-    return " ".join(shlex_quote(f"{name}={path}") for name, path in entries.items())
+    """NAME=PATH arguments as a list; the shell command quotes each word."""
+    return [f"{name}={path}" for name, path in entries.items()]
 
 
 def result_kind(dataset):

@@ -61,5 +61,5 @@ rule prepare:
         out_dir=lambda w: f"results/{w.dataset}/data",
     shell:
         "leakgan prepare --dataset {wildcards.dataset:q} --settings {params.settings:q} --source {input.source:q}"
-        " --test-source={params.test_source:q} --seed {params.seed} --out-dir {params.out_dir:q}"
+        " --test-source={params.test_source:q} --seed {params.seed:q} --out-dir {params.out_dir:q}"
         " --threads {threads} 2> {log:q}"

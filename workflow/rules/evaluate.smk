@@ -27,8 +27,8 @@ rule sample:
         stream=lambda w: f"samples-{w.model}{w.variant}",
         device=DEVICE,
     shell:
-        "leakgan sample --checkpoint {input.checkpoint:q} --num {params.num} --temperature {params.temperature}"
-        " --seed {wildcards.seed:q} --stream {params.stream:q} --batch-size {params.batch_size}"
+        "leakgan sample --checkpoint {input.checkpoint:q} --num {params.num:q} --temperature {params.temperature:q}"
+        " --seed {wildcards.seed:q} --stream {params.stream:q} --batch-size {params.batch_size:q}"
         " --device {params.device:q} --out {output:q} 2> {log:q}"
 
 
@@ -54,8 +54,8 @@ rule sample_real:
         batch_size=config["evaluate"]["batch_size"],
         seq_len=lambda w: ds(w.dataset)["seq_len"],
     shell:
-        "leakgan sample --oracle {input.oracle:q} --seq-len {params.seq_len} --num {params.num}"
-        " --seed {wildcards.seed:q} --stream samples-real --batch-size {params.batch_size} --out {output:q} 2> {log:q}"
+        "leakgan sample --oracle {input.oracle:q} --seq-len {params.seq_len:q} --num {params.num:q}"
+        " --seed {wildcards.seed:q} --stream samples-real --batch-size {params.batch_size:q} --out {output:q} 2> {log:q}"
 
 
 rule evaluate_synthetic:
@@ -92,8 +92,8 @@ rule evaluate_synthetic:
         device=DEVICE,
     shell:
         "leakgan evaluate --kind synthetic --samples {input.samples:q} --checkpoint={params.checkpoint:q}"
-        " --oracle {input.oracle:q} --test {input.test:q} --vocab {input.vocab:q} --temperature {params.temperature}"
-        " --batch-size {params.batch_size} --device {params.device:q} --out {output:q} 2> {log:q}"
+        " --oracle {input.oracle:q} --test {input.test:q} --vocab {input.vocab:q} --temperature {params.temperature:q}"
+        " --batch-size {params.batch_size:q} --device {params.device:q} --out {output:q} 2> {log:q}"
 
 
 rule evaluate_text:
@@ -126,8 +126,8 @@ rule evaluate_text:
         device=DEVICE,
     shell:
         "leakgan evaluate --kind text --samples {input.samples:q} --checkpoint {input.checkpoint:q}"
-        " --test {input.test:q} --vocab {input.vocab:q} --temperature {params.temperature}"
-        " --max-n {params.max_n} --smoothing {params.smoothing:q} --batch-size {params.batch_size}"
+        " --test {input.test:q} --vocab {input.vocab:q} --temperature {params.temperature:q}"
+        " --max-n {params.max_n:q} --smoothing {params.smoothing:q} --batch-size {params.batch_size:q}"
         " --device {params.device:q} --words-out {output.words:q} --out {output.scores:q} 2> {log:q}"
 
 
@@ -161,9 +161,9 @@ rule frontier:
         stream=lambda w: f"frontier-{w.model}",
         device=DEVICE,
     shell:
-        "leakgan frontier --kind {params.kind} --checkpoint {input.checkpoint:q} --temperatures {params.temperatures:q}"
-        " --test {input.test:q} --vocab {input.vocab:q} {params.oracle} --num {params.num} --seed {wildcards.seed:q}"
-        " --stream {params.stream:q} --batch-size {params.batch_size} --max-n {params.max_n}"
+        "leakgan frontier --kind {params.kind:q} --checkpoint {input.checkpoint:q} --temperatures {params.temperatures:q}"
+        " --test {input.test:q} --vocab {input.vocab:q} {params.oracle:q} --num {params.num:q} --seed {wildcards.seed:q}"
+        " --stream {params.stream:q} --batch-size {params.batch_size:q} --max-n {params.max_n:q}"
         " --smoothing {params.smoothing:q} --device {params.device:q} --out {output:q} 2> {log:q}"
 
 
@@ -229,8 +229,8 @@ rule nll:
         benchmarks=lambda w: pairs(benchmark_entries(w.dataset, w.seed)),
         meta=lambda w: result_meta(w.dataset, w.seed),
     shell:
-        "leakgan collect --dataset {wildcards.dataset:q} --kind {params.kind} --scores {params.scores}"
-        " --frontier {params.frontier} --curves {params.curves} --benchmarks {params.benchmarks}"
+        "leakgan collect --dataset {wildcards.dataset:q} --kind {params.kind:q} --scores {params.scores:q}"
+        " --frontier {params.frontier:q} --curves {params.curves:q} --benchmarks {params.benchmarks:q}"
         " --meta {params.meta:q} --out {output:q} 2> {log:q}"
 
 
@@ -265,7 +265,7 @@ rule aggregate_nll:
         provenance=lambda w: provenance_json(w.dataset),
         data_dir=lambda w: f"results/{w.dataset}/data",
     shell:
-        "leakgan aggregate --dataset {wildcards.dataset:q} --runs {params.runs} --meta {params.meta:q}"
+        "leakgan aggregate --dataset {wildcards.dataset:q} --runs {params.runs:q} --meta {params.meta:q}"
         " --provenance {params.provenance:q} --data-dir {params.data_dir:q} --out {output:q} 2> {log:q}"
 
 

@@ -31,5 +31,5 @@ rule oracle:
         seed=SEED,
         data_dir=lambda w: f"results/{w.dataset}/data",
     shell:
-        "leakgan oracle --dataset {params.dataset:q} --oracle-settings {params.oracle:q} --seed {params.seed}"
+        "leakgan oracle --dataset {params.dataset:q} --oracle-settings {params.oracle:q} --seed {params.seed:q}"
         " --oracle-out {output.oracle:q} --data-dir {params.data_dir:q} 2> {log:q}"

@@ -53,7 +53,7 @@ rule report_tables:
         num_samples=REPORT["num_samples"],
         seed=SEED,
     shell:
-        "leakgan report {input.results:q} --num-samples {params.num_samples} --seed {params.seed}"
+        "leakgan report {input.results:q} --num-samples {params.num_samples:q} --seed {params.seed:q}"
         " --markdown {output.markdown:q} --html {output.html:q} 2> {log:q}"
 
 
@@ -163,8 +163,8 @@ rule report_figure3:
         draw_seed=SEED,
         out=lambda w, output: os.path.dirname(output[0]),
     shell:
-        "leakgan figures {params.results:q} --seed {params.seed} --figure {wildcards.n} --models {params.models:q}"
-        " --smoothing {params.smoothing:q} --draw-seed {params.draw_seed} --threads {threads}"
+        "leakgan figures {params.results:q} --seed {params.seed:q} --figure {wildcards.n:q} --models {params.models:q}"
+        " --smoothing {params.smoothing:q} --draw-seed {params.draw_seed:q} --threads {threads}"
         " --out {params.out:q} 2> {log:q}"
 
 

@@ -31,7 +31,7 @@ rule pretrain:
         device=DEVICE,
     shell:
         "leakgan pretrain --model {wildcards.model:q} --settings {params.settings:q} --train {input.train:q}"
-        " --test {input.test:q} --vocab {input.vocab:q} {params.oracle} --seed {wildcards.seed:q}"
+        " --test {input.test:q} --vocab {input.vocab:q} {params.oracle:q} --seed {wildcards.seed:q}"
         " --training {params.training:q}"
         " --device {params.device:q} --threads {threads} --out {output.checkpoint:q}"
         " --metrics {output.metrics:q} 2> {log:q}"
@@ -72,7 +72,7 @@ rule adversarial:
     shell:
         "leakgan adversarial --model {params.base:q} --settings {params.settings:q}"
         " --pretrained {input.pretrained:q} --train {input.train:q} --test {input.test:q} --vocab {input.vocab:q}"
-        " {params.oracle} --seed {wildcards.seed:q} --training {params.training:q} --device {params.device:q}"
+        " {params.oracle:q} --seed {wildcards.seed:q} --training {params.training:q} --device {params.device:q}"
         " --threads {threads}"
         " --checkpoint-dir {params.checkpoint_dir:q} --out {output.checkpoint:q} --metrics {output.metrics:q}"
         " 2>> {log:q}"
