@@ -135,7 +135,8 @@ def test_pretrain_and_adversarial_stages_write_loadable_checkpoints(data):
     model = load_model(data / "adv.pt", "cpu")
     samples = model.sample(5, 0.6667, torch.Generator().manual_seed(0), 5)
     assert samples.shape == (5, T) and int(samples.max()) < V
-    assert model.nll(samples, 5) == pytest.approx(model.nll(samples, 2), abs=1e-9)
+    # another batch size may take another matrix-library path (e.g. on AVX-512 hosts): float32 tolerance
+    assert model.nll(samples, 5) == pytest.approx(model.nll(samples, 2), rel=1e-6)
     # only the newest resumable checkpoint is kept
     assert [p.name for p in (data / "adv-ckpt").iterdir()] == ["epoch-00002.pt"]
 
