@@ -11,7 +11,8 @@ from snakemake.utils import min_version
 min_version("9.0")
 sys.path.insert(0, workflow.basedir)
 
-import leakgan.config
+import leakgan.config.resolve
+import leakgan.config.yaml_files
 from leakgan.errors import UserError
 
 
@@ -22,8 +23,10 @@ try:
     # --configfile values are taken as written; --config values are strings to coerce.
     _files = {}
     for _path in workflow.config_settings.configfiles:
-        _files = leakgan.config.deep_merge(_files, leakgan.config.read_yaml(_path))
-    _effective = leakgan.config.resolve(
+        _files = leakgan.config.resolve.deep_merge(
+            _files, leakgan.config.yaml_files.read_yaml(_path)
+        )
+    _effective = leakgan.config.resolve.resolve(
         config, _files, typed=dict(workflow.config_settings.config)
     )
 except UserError as _exc:
@@ -34,21 +37,21 @@ config.update(_effective)
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
 include: "workflow/rules/oracle.smk"
 include: "workflow/rules/train.smk"
+include: "workflow/rules/sample.smk"
 include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/report.smk"
-include: "workflow/rules/data.smk"
 
 
 # Jobs that run where Snakemake runs, never on a cluster node: downloads (compute nodes often
 # have no internet) and the light gathering and report jobs.
 localrules:
     download,
-    nll,
-    bleu,
-    aggregate_nll,
-    aggregate_bleu,
+    collect,
+    aggregate,
     synthetic_samples_text,
     report,
     report_tables,
@@ -60,4 +63,4 @@ rule all:
     """The default target: the synthetic-20 results (oracle NLL, NLL-test and training curves)."""
     default_target: True
     input:
-        "results/synthetic-20/nll.json",
+        layout.path(layout.RESULT, dataset="synthetic-20", kind="nll"),

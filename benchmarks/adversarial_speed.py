@@ -47,8 +47,8 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from leakgan.train import reference  # noqa: E402
-from leakgan.train.discriminator import train_discriminator  # noqa: E402
-from leakgan.train.leakgan import LeakGANRun, LeakGANSettings, adversarial_step, build_model  # noqa: E402
+from leakgan import registry  # noqa: E402
+from leakgan.train.leakgan import LeakGANRun, adversarial_step, build_model, train_discriminator  # noqa: E402
 
 # --smoke: every part, both paths, at sizes that take seconds (the timings mean nothing).
 SMOKE_ARGS = dict(vocab=300, seq_len=12, num=64, g_repeats=1)
@@ -127,7 +127,7 @@ def main() -> int:
         return 1
     skip = set(filter(None, args.skip.split(",")))
     gen_batch = args.gen_batch or (10000 if device.type == "cuda" else 1000)
-    s = LeakGANSettings.defaults(num_negatives=args.num, gen_batch=gen_batch, **(SMOKE_SETTINGS if args.smoke else {}))
+    s = registry.get("leakgan").settings.defaults(num_negatives=args.num, gen_batch=gen_batch, **(SMOKE_SETTINGS if args.smoke else {}))
     model = build_model(s, args.vocab, args.seq_len, 0).to(device)
     train = torch.randint(0, args.vocab, (args.num, args.seq_len), generator=torch.Generator().manual_seed(1))
     run = LeakGANRun(model, s, train, train, seed=0)
@@ -185,7 +185,7 @@ def main() -> int:
             straight = straight_g + straight_d
             print(f"    straight: generator step {straight_g:.2f} s, {s.d_steps} D steps {straight_d:.2f} s")
         print(f"    ours: generator step {ours_g:.2f} s, {s.d_steps} D steps {ours_d:.2f} s "
-              f"(D step path: {run.d_step.reason})")
+              f"(D step path: {run.critic.step.reason})")
         report(f"(c) adversarial epoch ({s.d_steps} D steps)", straight, ours_g + ours_d)
     print()
     print(f"{'part':<40} {'straight s':>11} {'ours s':>9} {'speed-up':>9} {'floor s':>8} {'% floor':>8}")

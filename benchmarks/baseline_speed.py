@@ -31,9 +31,13 @@ sys.path.insert(0, str(ROOT))
 
 from leakgan.models.mle import MLEConfig, MLEGenerator  # noqa: E402
 from leakgan.models.sampling import START_TOKEN, categorical  # noqa: E402
-from leakgan.train import seqgan  # noqa: E402
+from leakgan import registry  # noqa: E402
+from leakgan.models.discriminator import Discriminator  # noqa: E402
+from leakgan.models.ranker import Ranker  # noqa: E402
+from leakgan.train import rankgan, seqgan  # noqa: E402
 from leakgan.train.discriminator import discriminator_config  # noqa: E402
-from leakgan.train.leakgan import LeakGANRun, LeakGANSettings, adversarial_step, build_model  # noqa: E402
+from leakgan.train.job import TrainingJob  # noqa: E402
+from leakgan.train.leakgan import LeakGANRun, adversarial_step, build_model  # noqa: E402
 
 SMOKE = dict(vocab=100, seq_len=6, batch=8, repeats=1)
 
@@ -94,27 +98,30 @@ def main():
     rows = []
 
     # LeakGAN: the package's adversarial step (batched per-segment rollouts)
-    s = LeakGANSettings.defaults(batch_size=B, **table7)
+    s = registry.get("leakgan").settings.defaults(batch_size=B, **table7)
     run = LeakGANRun(build_model(s, V, T, 0).to(device), s, train, train, 0)
     run.model.train()
     rows.append(("LeakGAN (4 rollouts × segments)", timed(lambda: adversarial_step(run), device, a.repeats)))
 
     # the baselines: the package's adversarial step (batched per-token rollouts)
     for name in ("seqgan", "seqgan_rescaled", "rankgan"):
-        bs = seqgan.SETTINGS[name].defaults(batch_size=B, rollout_num=16, **table7)
+        spec = registry.get(name)
+        bs = spec.settings.defaults(batch_size=B, rollout_num=16, **table7)
+        job = TrainingJob(spec=spec, settings=bs.to_dict(), vocab={"size": V, "pad_id": None}, train=train,
+                          test=train, seed=0, device=device)
         torch.manual_seed(0)
         G = MLEGenerator(MLEConfig(V, T, bs.emb_dim, bs.hidden_dim)).to(device).eval()
-        critic = seqgan.build_critic(name, discriminator_config(bs, V, T))
-        critic.reset_parameters(torch.Generator().manual_seed(1))
-        brun = seqgan.SeqGANRun(name, seqgan.GeneratorAndCritic(G, critic.to(device)), bs, train, train, 0)
-        rollout_model = MLEGenerator(G.cfg).to(device).eval()
-        rollout_model.load_state_dict(G.state_dict())
-        label = {"seqgan": "SeqGAN", "seqgan_rescaled": "SeqGAN (rescaled)", "rankgan": "RankGAN"}[name]
-        rows.append((f"{label} (16 rollouts × tokens)",
-                     timed(lambda: seqgan.adversarial_step(brun, rollout_model), device, a.repeats)))
+        module = (Ranker if name == "rankgan" else Discriminator)(discriminator_config(bs, V, T))
+        module.reset_parameters(torch.Generator().manual_seed(1))
+        make_critic = rankgan.ranker_critic if name == "rankgan" else seqgan.discriminator_critic
+        rewards = seqgan.rescaled_rewards if name == "seqgan_rescaled" else seqgan.mean_rewards
+        brun = seqgan.SeqGANRun(job, bs, G, make_critic(job, bs, module.to(device)), stage="adversarial",
+                                rewards=rewards)
+        rows.append((f"{spec.label} (16 rollouts × tokens)",
+                     timed(lambda: seqgan.adversarial_step(brun), device, a.repeats)))
         if name == "seqgan":
             samples = G.sample(B, 1.0, brun.sample_rng, B).to(device)
-            D = brun.critic.eval()
+            D = brun.critic.module.eval()
 
             def straightforward():
                 with torch.no_grad():

@@ -1,4 +1,4 @@
-"""Test-set BLEU-2..5 speed: leakgan.metrics.bleu vs nltk's sentence_bleu, as peers call it.
+"""Test-set BLEU-2..5 speed: leakgan.eval.bleu vs nltk's sentence_bleu, as peers call it.
 
 10,000 COCO training captions as hypotheses against the 10,000 (9,999) test
 captions as references. nltk rescans all references for each hypothesis, so it
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from nltk.translate.bleu_score import SmoothingFunction, sentence_bleu
 
-from leakgan.metrics.bleu import ReferenceSet, bleu_scores, sentence_bleu_scores
+from leakgan.eval.bleu import ReferenceSet, bleu_scores, sentence_bleu_scores
 
 ORDERS = (2, 3, 4, 5)
 # --smoke: every step at sizes that take seconds (explicit options still win).

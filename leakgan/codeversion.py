@@ -3,9 +3,10 @@
 A rule's params carry `code_version(stage, model)`, so upgrading the project
 re-runs exactly the stages whose code changed. The modules are found by
 reading `import` statements (anywhere in a file, so imports inside functions
-count) from `leakgan.stages.<stage>` and, for a model, from the modules its
-registry entry names (class, settings, trainers), following every import of
-this package transitively. Nothing is imported, so the Snakefile stays fast.
+count) from `leakgan.stages.<stage>` and, for a model, from the imports of its
+registry entry's `parts` function (its class and trainers), following every
+import of this package transitively. Nothing is imported, so the Snakefile
+stays fast.
 """
 from __future__ import annotations
 
@@ -15,17 +16,20 @@ import hashlib
 from importlib import metadata
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+PACKAGE_DIR = Path(__file__).resolve().parent
 PACKAGE = "leakgan"
-KERNELS = "leakgan.kernels"  # installed from the top-level kernels/ folder
+KERNELS = "leakgan.kernels"  # installed from the top-level kernels/ folder of the checkout
+# installed: leakgan/kernels; a checkout (editable install): the kernels/ folder beside leakgan/
+KERNELS_DIR = next((p for p in (PACKAGE_DIR / "kernels", PACKAGE_DIR.parent / "kernels") if p.is_dir()),
+                   PACKAGE_DIR / "kernels")
 
 
 def module_file(name: str) -> Path | None:
     """The source file of a module of this package (None for other packages or names that are not modules)."""
     if name == KERNELS or name.startswith(KERNELS + "."):
-        base = ROOT / "kernels" / Path(*name.split(".")[2:])
+        base = KERNELS_DIR / Path(*name.split(".")[2:])
     elif name == PACKAGE or name.startswith(PACKAGE + "."):
-        base = ROOT / Path(*name.split("."))
+        base = PACKAGE_DIR.parent / Path(*name.split("."))
     else:
         return None
     for candidate in (base.with_suffix(".py"), base / "__init__.py"):
@@ -35,9 +39,30 @@ def module_file(name: str) -> Path | None:
 
 
 def _imports(name: str, path: Path) -> set[str]:
-    """The modules of this package a file imports (absolute and relative, at any depth of the file)."""
+    """The modules of this package a file imports (absolute and relative, at any depth of the file).
+
+    The registry's `parts` functions are left out: each names one model's modules, which only that
+    model's stages run (`_model_modules`).
+    """
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    if name == REGISTRY:
+        skip = _registry_parts()
+        tree.body = [node for node in tree.body if not (isinstance(node, ast.FunctionDef) and node.name in skip)]
+    return _imports_in(tree, name if path.name == "__init__.py" else name.rpartition(".")[0])
+
+
+REGISTRY = "leakgan.registry"
+
+
+@functools.lru_cache(maxsize=None)
+def _registry_parts() -> frozenset[str]:
+    from leakgan import registry
+
+    return frozenset(spec.parts.__name__ for spec in registry.models().values() if spec.parts.__module__ == REGISTRY)
+
+
+def _imports_in(tree: ast.AST, package: str) -> set[str]:
+    """The modules of this package that the import statements in `tree` name (`package`: for relative imports)."""
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -68,11 +93,15 @@ def closure(names: list[str]) -> dict[str, Path]:
 
 
 def _model_modules(model: str) -> list[str]:
-    from leakgan.models import registry
+    """The modules a model's registry entry imports in its `parts` function (read, not run)."""
+    import inspect
+    import textwrap
 
-    spec = registry.get(model)
-    paths = [spec.model_class, spec.settings_class, *spec.trainers.values()]
-    return [p.partition(":")[0] for p in paths]
+    from leakgan import registry
+
+    parts = registry.get(model).parts
+    tree = ast.parse(textwrap.dedent(inspect.getsource(parts)))
+    return sorted(_imports_in(tree, parts.__module__.rpartition(".")[0]))
 
 
 @functools.lru_cache(maxsize=None)

@@ -8,8 +8,10 @@ checkpoints. No other module opens these formats itself.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
@@ -25,22 +27,88 @@ def _umask() -> int:
     return mask
 
 
+_WRITE_ERRORS = {errno.ENOSPC: "no space left on the device", errno.EROFS: "the file system is read-only",
+                 errno.EACCES: "permission denied", errno.EDQUOT: "disk quota exceeded",
+                 errno.EISDIR: "it is a folder", errno.ENOTDIR: "a part of the path is not a folder"}
+
+
+def _write_error(path: Path, exc: OSError) -> UserError:
+    reason = _WRITE_ERRORS.get(exc.errno, exc.strerror or str(exc))
+    return UserError(f"{path}: cannot be written ({reason}); nothing was written")
+
+
+def check_output(path: str | os.PathLike, inputs=()) -> str:
+    """What an output path is: 'file' (a regular file or nothing yet: written atomically) or 'stream' (a FIFO or a
+    character device such as /dev/null: written through). One clear line for a symbolic link, a folder or
+    anything else, and for an output that is one of the `inputs`."""
+    path = Path(path)
+    for source in inputs:
+        if source is not None and path.exists() and Path(source).exists() and os.path.samefile(path, source):
+            raise UserError(f"{path}: that is an input of this command; give another output file")
+    if path.is_symlink():
+        raise UserError(f"{path}: a symbolic link; give the file it points to ({os.path.realpath(path)}) "
+                        "or another name (outputs never replace a link)")
+    if not path.exists():
+        return "file"
+    mode = path.stat().st_mode
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISFIFO(mode) or stat.S_ISCHR(mode):
+        return "stream"
+    if stat.S_ISDIR(mode):
+        raise UserError(f"{path}: a folder; give a file name")
+    raise UserError(f"{path}: not a regular file (a socket or block device); give a file name")
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path beside `path`; rename it onto `path` only if the block succeeds."""
+    """Yield a temporary path beside `path`; rename it onto `path` only if the block succeeds.
+
+    The target must be a regular file or absent (`check_output`); a file system that refuses the write
+    (full, read-only, no permission) is one clear line, and the temporary file is removed.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    if check_output(path) != "file":
+        raise UserError(f"{path}: not a regular file; an output that is replaced atomically must be one")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as exc:
+        raise _write_error(path, exc) from None
     # mkstemp makes the file private (0600); a finished output gets the mode the umask gives, as open() would.
     os.fchmod(fd, 0o666 & ~_umask())
     os.close(fd)
     tmp_path = Path(tmp)
     try:
-        yield tmp_path
-        os.replace(tmp_path, path)
+        try:
+            yield tmp_path
+            os.replace(tmp_path, path)
+        except OSError as exc:
+            if exc.errno in _WRITE_ERRORS:
+                raise _write_error(path, exc) from None
+            raise
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+def emit_text(out: str | None, text: str, inputs=()) -> None:
+    """A command's text: printed (out None), written through a FIFO or device, or written atomically to a file
+    that is not one of the command's `inputs`."""
+    import sys
+
+    if out is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    if check_output(out, inputs) == "stream":
+        try:
+            with open(out, "w", encoding="utf-8") as handle:
+                handle.write(text)
+        except OSError as exc:
+            raise _write_error(Path(out), exc) from None
+        return
+    write_text(out, text)
 
 
 def write_text(path: str | os.PathLike, text: str) -> None:
@@ -76,16 +144,25 @@ def read_tokens(path: str | os.PathLike, vocab_size: int | None = None) -> np.nd
     path = Path(path)
     if not path.exists():
         raise UserError(f"{path}: file not found")
+    if path.is_dir():
+        raise UserError(f"{path}: a folder, not a token file")
     rows: list[list[int]] = []
-    with open(path, encoding="utf-8") as handle:
-        for lineno, line in enumerate(handle, 1):
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                rows.append([int(tok) for tok in line.split()])
-            except ValueError:
-                raise UserError(f"{path}:{lineno}: expected integer token ids separated by spaces")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            for lineno, line in enumerate(handle, 1):
+                line = line.strip()
+                if not line:
+                    continue
+                try:
+                    rows.append([int(tok) for tok in line.split()])
+                except ValueError:
+                    raise UserError(f"{path}:{lineno}: expected integer token ids separated by spaces") from None
+                if any(not -2**63 <= t < 2**63 for t in rows[-1]):
+                    raise UserError(f"{path}:{lineno}: a token id too large to be one")
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: not a text file of token ids (it is not UTF-8)") from None
+    except OSError as exc:
+        raise UserError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     if not rows:
         raise UserError(f"{path}: no sequences in file")
     length = len(rows[0])
@@ -94,7 +171,8 @@ def read_tokens(path: str | os.PathLike, vocab_size: int | None = None) -> np.nd
             raise UserError(f"{path}: sequence {lineno} has {len(row)} tokens, expected {length} like the first")
     array = np.asarray(rows, dtype=np.int64)
     if vocab_size is not None and (array.min() < 0 or array.max() >= vocab_size):
-        raise UserError(f"{path}: token id {int(array.max())} outside the vocabulary of {vocab_size}")
+        bad = int(array.min()) if array.min() < 0 else int(array.max())
+        raise UserError(f"{path}: token id {bad} outside the vocabulary of {vocab_size} (ids 0..{vocab_size - 1})")
     return array
 
 

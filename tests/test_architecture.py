@@ -108,7 +108,7 @@ def test_the_checker_finds_a_cycle_and_a_stage_import(tmp_path):
         "leakgan.stages.pretrain", "leakgan.stages"}
 
 
-@pytest.mark.parametrize("module", ["leakgan.config", "leakgan.models.registry", "leakgan.layout"])
+@pytest.mark.parametrize("module", ["leakgan.config", "leakgan.registry", "leakgan.layout"])
 def test_modules_the_snakefile_reads_do_not_import_torch(module):
     import subprocess
     import sys
@@ -116,3 +116,90 @@ def test_modules_the_snakefile_reads_do_not_import_torch(module):
     code = f"import sys, {module}; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+# ---------------------------------------------------------------- no name-string dispatch on models
+
+# Where a registered model's name may be written as a string: the registry itself, the config (its blocks are
+# named after the models) and the table of the paper's published numbers (data keyed by model).
+NAMES_ALLOWED_IN = {"leakgan/registry.py", "leakgan/report/paper_numbers.py"}
+PACKAGE_NAME = "leakgan"  # the package and the command are called as one model is: allowed where it means them
+PACKAGE_NAME_USES = {"leakgan/cli.py", "leakgan/codeversion.py", "leakgan/eval/provenance.py"}
+
+
+def model_name_literals(path: Path, names: set[str]) -> list[tuple[int, str]]:
+    """(line, name) of every string constant in a Python file that is exactly a registered model's name."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [(node.lineno, node.value) for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in names]
+
+
+def test_no_module_dispatches_on_a_model_name():
+    import re
+
+    from leakgan import registry
+
+    names = set(registry.names())
+    found = []
+    for path in sorted((REPO / "leakgan").rglob("*.py")) + sorted((REPO / "kernels").rglob("*.py")):
+        rel = path.relative_to(REPO).as_posix()
+        if rel in NAMES_ALLOWED_IN:
+            continue
+        for line, name in model_name_literals(path, names):
+            if name == PACKAGE_NAME and rel in PACKAGE_NAME_USES:
+                continue
+            found.append(f"{rel}:{line}: {name!r}")
+    quoted = re.compile(r"""["'](%s)["']""" % "|".join(map(re.escape, sorted(names))))
+    for path in sorted((REPO / "workflow" / "rules").glob("*.smk")) + [REPO / "Snakefile"]:
+        for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if quoted.search(text.split("#")[0]):
+                found.append(f"{path.relative_to(REPO).as_posix()}:{number}: {text.strip()}")
+    assert found == []
+
+
+def test_the_name_check_finds_a_dispatch(tmp_path):
+    path = tmp_path / "m.py"
+    path.write_text('if model == "rankgan":\n    pass\nstream = "rankgan-init"\n')
+    assert model_name_literals(path, {"rankgan", "mle"}) == [(1, "rankgan")]
+
+
+MUTATORS = {"append", "extend", "insert", "update", "setdefault", "pop", "popitem", "clear", "add", "discard",
+            "remove"}
+
+
+def mutated_module_state(path: Path) -> set[str]:
+    """Module-level names of a file that some function changes: a container it fills or empties, or a `global`."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    top = {t.id for node in tree.body if isinstance(node, (ast.Assign, ast.AnnAssign))
+           for t in (node.targets if isinstance(node, ast.Assign) else [node.target]) if isinstance(t, ast.Name)}
+    found = set()
+    for func in ast.walk(tree):
+        if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for node in ast.walk(func):
+            if isinstance(node, ast.Global):
+                found.update(n for n in node.names if n in top)
+            elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in MUTATORS
+                  and isinstance(node.func.value, ast.Name) and node.func.value.id in top):
+                found.add(node.func.value.id)
+            elif isinstance(node, (ast.Assign, ast.AugAssign, ast.Delete)):
+                targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
+                found.update(t.value.id for t in targets if isinstance(t, ast.Subscript)
+                             and isinstance(t.value, ast.Name) and t.value.id in top)
+    return found
+
+
+def test_no_module_keeps_mutable_state_but_the_registry():
+    """No function changes module-level state (labels remembered between calls, counters, flags): the registry's
+    table of models alone is filled, by `register`. Caches are functools.lru_cache."""
+    allowed = {("leakgan/registry.py", "_MODELS"), ("leakgan/data/corpus.py", "_STATE")}  # a worker process's state
+    found = [(path.relative_to(REPO).as_posix(), name) for path in sorted((REPO / "leakgan").rglob("*.py"))
+             for name in sorted(mutated_module_state(path))]
+    assert [f for f in found if f not in allowed] == []
+
+
+def test_the_state_check_finds_remembered_labels(tmp_path):
+    path = tmp_path / "m.py"
+    path.write_text("_LABELS = {}\nFLAG = False\n\ndef remember(x):\n    _LABELS.update(x)\n\n"
+                    "def mark():\n    global FLAG\n    FLAG = True\n\ndef local():\n    d = {}\n    d['a'] = 1\n")
+    assert mutated_module_state(path) == {"_LABELS", "FLAG"}

@@ -45,7 +45,7 @@ def _numbered(blocks, counts: ReadCounts):
 
 # Per-process state of the block functions: set once per pass (in each worker
 # process when the pass runs on several), so a block travels alone.
-_STATE: dict = {}
+_STATE: dict = {}  # a worker process's own: set by the pool's initializer, read by its blocks
 
 
 

@@ -35,7 +35,7 @@ class CorpusSettings:
     @classmethod
     def from_block(cls, name: str, block: dict) -> "CorpusSettings":
         """Settings from a dataset block of config.yaml (unknown keys are the schema's business)."""
-        from leakgan.config import load_schema
+        from leakgan.config.schema import load_schema
 
         fields = {f.name for f in dataclasses.fields(cls)}
         # the schema's `default:` values are the one source of defaults for dataset keys
@@ -57,13 +57,13 @@ class CorpusSettings:
         """Stop with one line naming the key of a value of the wrong type or range (a block given by hand to
         `leakgan prepare --settings` has not been through config validation). Allowed names are left to
         `check`, which says them in its own words."""
-        from leakgan.config import _check, load_schema
+        from leakgan.config.schema import check, load_schema
 
         properties = load_schema("dataset_text.schema.yaml")["properties"]
         schema = {"type": "object",
                   "properties": {k: {kk: vv for kk, vv in p.items() if kk != "enum"}
                                  for k, p in properties.items() if k in values}}
-        _check(values, schema, ("datasets", name))
+        check(values, schema, ("datasets", name))
 
     @staticmethod
     def key_of(name: str, setting: str) -> str:

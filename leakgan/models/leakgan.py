@@ -256,9 +256,19 @@ class LeakGANModel(nn.Module):
         return generation.batched_rollouts(self, trace, repeats, temperature, generator, chunk, sampler)
 
     def sample(self, num: int, temperature: float, generator: torch.Generator, batch_size: int = 1000,
-               sampler=categorical) -> torch.Tensor:
-        """Draw `num` sequences [num, T] (CPU) at α = temperature, `batch_size` rows at a time."""
-        return generation.sample(self, num, temperature, generator, batch_size, sampler)
+               sampler=categorical, prefix: list[int] | None = None) -> torch.Tensor:
+        """Draw `num` sequences [num, T] (CPU) at α = temperature, `batch_size` rows at a time.
+
+        With `prefix`, every sequence starts with those tokens (step-by-step `generate` with them forced).
+        """
+        if not prefix:
+            return generation.sample(self, num, temperature, generator, batch_size, sampler)
+        device, chunks = self.goal_init.device, []
+        for first in range(0, num, batch_size):
+            forced = torch.zeros(min(batch_size, num - first), self.cfg.seq_len, dtype=torch.long, device=device)
+            forced[:, :len(prefix)] = torch.tensor(prefix, dtype=torch.long, device=device)
+            chunks.append(self.generate(forced, len(prefix), temperature, generator, sampler)[0].cpu())
+        return torch.cat(chunks)
 
     @torch.no_grad()
     def nll(self, tokens: torch.Tensor, batch_size: int = 1000, temperature: float = 1.0) -> float:
@@ -274,9 +284,9 @@ class LeakGANModel(nn.Module):
             count += batch.numel()
         return total / count
 
-    def checkpoint(self, settings: dict, pad_id: int | None, **extra) -> dict:
-        """Everything needed to rebuild this model (the `leakgan` checkpoint format)."""
-        return {"model": "leakgan", "settings": settings, "vocab_size": self.cfg.vocab_size,
+    def checkpoint(self, name: str, settings: dict, pad_id: int | None, **extra) -> dict:
+        """Everything needed to rebuild this model (LeakGAN's checkpoint format); `name`: its registry name."""
+        return {"model": name, "settings": settings, "vocab_size": self.cfg.vocab_size,
                 "seq_len": self.cfg.seq_len, "pad_id": pad_id,
                 "generator_config": asdict(self.cfg),
                 "discriminator_config": {**asdict(self.dis_cfg), "filter_sizes": list(self.dis_cfg.filter_sizes),

@@ -57,18 +57,24 @@ class MLEGenerator(nn.Module):
         return total / count
 
     @torch.inference_mode()
-    def sample(self, num: int, temperature: float, generator: torch.Generator, batch_size: int = 1000) -> torch.Tensor:
-        """Draw `num` sequences with logits divided by `temperature` (α)."""
+    def sample(self, num: int, temperature: float, generator: torch.Generator, batch_size: int = 1000,
+               prefix: list[int] | None = None) -> torch.Tensor:
+        """Draw `num` sequences with logits divided by `temperature` (α); with `prefix`, each starts with those
+        tokens (no random number is drawn for them)."""
         device = self.out.weight.device
+        forced = torch.tensor(prefix or [], dtype=torch.long, device=device)
         chunks = []
         for start in range(0, num, batch_size):
             n = min(batch_size, num - start)
             token = torch.full((n,), START_TOKEN, dtype=torch.long, device=device)
             state = None
             seq = []
-            for _ in range(self.cfg.seq_len):
+            for t in range(self.cfg.seq_len):
                 hidden, state = self.lstm(self.embedding(token)[:, None, :], state)
-                token = categorical(self.out(hidden[:, 0]) / temperature, generator)
+                if t < len(forced):
+                    token = forced[t].expand(n)
+                else:
+                    token = categorical(self.out(hidden[:, 0]) / temperature, generator)
                 seq.append(token)
             chunks.append(torch.stack(seq, dim=1))
         return torch.cat(chunks).cpu()
@@ -124,9 +130,9 @@ class MLEGenerator(nn.Module):
             out[:, :, rows] = active_tokens.view(G, R, k, T).transpose(0, 1)
         return out
 
-    def checkpoint(self, settings: dict, pad_id: int | None) -> dict:
-        """Everything needed to rebuild this model (the `mle` checkpoint format)."""
-        return {"model": "mle", "settings": settings, "config": asdict(self.cfg), "pad_id": pad_id,
+    def checkpoint(self, name: str, settings: dict, pad_id: int | None) -> dict:
+        """Everything needed to rebuild this model (the LSTM generators' checkpoint format); `name`: its registry name."""
+        return {"model": name, "settings": settings, "config": asdict(self.cfg), "pad_id": pad_id,
                 "vocab_size": self.cfg.vocab_size, "seq_len": self.cfg.seq_len,
                 "state": {k: v.detach().cpu().clone() for k, v in self.state_dict().items()}}
 

@@ -12,13 +12,13 @@ import argparse
 from pathlib import Path
 
 from leakgan.io import read_checkpoint
-from leakgan.models import registry
+from leakgan import registry
 from leakgan.stages.common import add_training_arguments, training_job, write_training_outputs
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     adversarial = [name for name, spec in registry.models().items() if "adversarial" in spec.stages]
-    parser.add_argument("--model", default="leakgan", choices=adversarial)
+    parser.add_argument("--model", default=registry.reference().name, choices=adversarial)
     add_training_arguments(parser)
     parser.add_argument("--pretrained", required=True, help="checkpoint written by `leakgan pretrain --model NAME`")
     parser.add_argument("--checkpoint-dir", required=True, help="folder for resumable checkpoints")

@@ -20,7 +20,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from leakgan.metrics.aggregate import aggregate
+    from leakgan.eval.aggregate import aggregate
 
     meta = json_block(args.meta, "--meta")
     runs = {}
@@ -35,7 +35,7 @@ def main(args: argparse.Namespace) -> int:
         runs[key] = result
     result = aggregate(runs, {"dataset": args.dataset, **meta})
     if args.provenance is not None:
-        from leakgan.metrics.provenance import provenance
+        from leakgan.eval.provenance import provenance
 
         given = json_block(args.provenance, "--provenance")
         result["provenance"] = provenance(str(given.get("device", "cpu")), dict(given.get("models") or {}),

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from leakgan.metrics.bleu import SMOOTHINGS, _check_options, bleu_orders, bleu_scores, read_sentences, self_bleu
+from leakgan.eval.bleu import SMOOTHINGS, _check_options, bleu_orders, bleu_scores, read_sentences, self_bleu
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

@@ -16,7 +16,7 @@ def json_block(text: str, option: str, schema: str | None = None, key: str = "")
     if not isinstance(block, dict):
         raise UserError(f"{option}: expected a JSON object (a block of config.yaml)")
     if schema is not None:
-        from leakgan.config import check_block
+        from leakgan.config.schema import check_block
 
         check_block(block, schema, key or option)
     return block
@@ -42,11 +42,9 @@ def training_job(args: argparse.Namespace, model: str, **extra):
     """The TrainingJob of a training stage's arguments (data read and checked, device resolved)."""
     import torch
 
-    from leakgan.io import read_dataset
+    from leakgan.io import append_jsonl, read_dataset, write_jsonl
     from leakgan.seeding import resolve_device
     from leakgan.train.job import TrainingJob
-
-    from leakgan.io import append_jsonl, write_jsonl
     from leakgan.train.selection import split_validation
 
     if args.threads:
@@ -55,6 +53,7 @@ def training_job(args: argparse.Namespace, model: str, **extra):
     training = json_block(args.training, "--training")
     try:
         fraction, select = float(training["validation_fraction"]), str(training["select"])
+        keep = str(training.get("keep_checkpoints", "last"))
     except (KeyError, TypeError, ValueError):
         raise UserError("--training: expected the config block `training` "
                         '(e.g. {"validation_fraction": 0.05, "select": "best_validation"})') from None
@@ -71,8 +70,10 @@ def training_job(args: argparse.Namespace, model: str, **extra):
     # The curve file grows point by point while the stage runs (watch it with `tail -f`);
     # the finished stage rewrites it whole and atomically.
     write_jsonl(args.metrics, [])
-    return TrainingJob(settings=settings, vocab=vocab, train=train, test=test, seed=args.seed, device=device,
-                       oracle=oracle, validation=validation, select=select,
+    from leakgan import registry
+
+    return TrainingJob(spec=registry.get(model), settings=settings, vocab=vocab, train=train, test=test, seed=args.seed,
+                       device=device, oracle=oracle, validation=validation, select=select, keep_checkpoints=keep,
                        on_point=lambda point: append_jsonl(args.metrics, point),
                        on_resume=lambda curve: write_jsonl(args.metrics, curve), **extra)
 

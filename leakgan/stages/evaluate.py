@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 import argparse
-import math
-
 import torch
 
 from leakgan.errors import UserError
 from leakgan.io import read_tokens, read_vocab, write_json, write_text
-from leakgan.metrics.scores import decode, text_scores
+from leakgan.eval.scores import score_samples
 from leakgan.seeding import resolve_device
 
 
@@ -29,33 +27,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="scores JSON to write")
 
 
-def score_samples(kind: str, samples: torch.Tensor, test: torch.Tensor, vocab: dict, vocab_path: str,
-                  temperature: float, model=None, oracle=None, batch_size: int = 1000, max_n: int = 5,
-                  smoothing: str = "none", source: str = "samples") -> tuple[dict, list[list[str]] | None]:
-    """The scores of one set of samples drawn at α = temperature, and the decoded sentences (text data).
-
-    Synthetic: oracle NLL of the samples; NLL-test of the model at α (logits / α), or of the oracle itself
-    when there is no model (the "real" row). Text: BLEU-2..max_n against the whole test set, self-BLEU.
-    """
-    scores: dict = {"temperature": temperature, "num_samples": int(samples.shape[0])}
-    if oracle is not None:
-        scores["oracle_nll"] = oracle.nll(samples, batch_size)
-    if model is not None:
-        # NLL-test of the model as sampled: softmax(logits / α), so both frontier axes move with α
-        scores["nll_test"] = model.nll(test, batch_size, temperature=temperature)
-    elif oracle is not None:
-        # The real data's NLL-test: the oracle's own NLL on held-out oracle data.
-        scores["nll_test"] = oracle.nll(test, batch_size)
-    hypotheses = None
-    if kind == "text":
-        hypotheses = decode(samples, vocab, vocab_path)
-        scores.update(text_scores(hypotheses, decode(test, vocab, vocab_path), max_n, smoothing))
-    for key, value in scores.items():
-        if isinstance(value, float) and not math.isfinite(value):
-            raise UserError(f"{source}: {key} is {value}; the model diverged — lower its learning rate")
-    return scores, hypotheses
-
-
 def main(args: argparse.Namespace) -> int:
     device = resolve_device(args.device)
     vocab = read_vocab(args.vocab)
@@ -67,7 +38,7 @@ def main(args: argparse.Namespace) -> int:
 
         oracle = Oracle.load(args.oracle, device)
     if args.checkpoint:
-        from leakgan.models.registry import load_model_and_checkpoint
+        from leakgan.registry import load_model_and_checkpoint
 
         model, ckpt = load_model_and_checkpoint(args.checkpoint, device)
     scores, hypotheses = score_samples(args.kind, samples, test, vocab, args.vocab, args.temperature, model, oracle,

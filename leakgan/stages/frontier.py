@@ -29,6 +29,12 @@ def _temperatures(text: str) -> list[float]:
     return values
 
 
+def stream_name(alpha: float) -> str:
+    """α in a random stream's name: its short form (1, 0.67) unless that rounds it (then every digit)."""
+    short = f"{alpha:g}"
+    return short if float(short) == alpha else repr(alpha)
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kind", required=True, choices=["synthetic", "text"])
     parser.add_argument("--checkpoint", required=True, help="the model's final checkpoint")
@@ -47,8 +53,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from leakgan.models.registry import load_model
-    from leakgan.stages.evaluate import score_samples
+    from leakgan.registry import load_model
+    from leakgan.eval.scores import score_samples
 
     temperatures = sorted(set(_temperatures(args.temperatures)), reverse=True)
     if args.num < 1:
@@ -64,7 +70,7 @@ def main(args: argparse.Namespace) -> int:
     model = load_model(args.checkpoint, device)
     points = []
     for alpha in tqdm(temperatures, desc="frontier", unit="α", file=sys.stderr):
-        gen = torch_generator(args.seed, f"{args.stream}-{alpha:g}", device)
+        gen = torch_generator(args.seed, f"{args.stream}-{stream_name(alpha)}", device)
         with torch.inference_mode():
             samples = model.sample(args.num, alpha, gen, args.batch_size)
         scores, _ = score_samples(args.kind, samples, test, vocab, args.vocab, alpha, model, oracle,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 
-from leakgan.models import registry
+from leakgan import registry
 from leakgan.stages.common import add_training_arguments, training_job, write_training_outputs
 
 

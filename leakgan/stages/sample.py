@@ -36,7 +36,7 @@ def main(args: argparse.Namespace) -> int:
             raise UserError("--seq-len is required with --oracle")
         samples = Oracle.load(args.oracle, device).sample(args.num, args.seq_len, gen, args.batch_size)
     else:
-        from leakgan.models.registry import load_model
+        from leakgan.registry import load_model
 
         model = load_model(args.checkpoint, device)
         with torch.inference_mode():

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 
 from leakgan.io import read_json
-from leakgan.metrics.table import format_table
+from leakgan.report.render import format_table
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

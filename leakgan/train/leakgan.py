@@ -9,9 +9,11 @@ negatives × `d_epochs` epochs of D. Negatives and evaluation samples are
 drawn at α = `temperature` (the authors generate both with logits × 1.5);
 the batches G learns from are drawn at α = `train_temperature`.
 
-`semantics: authors` (and the keys it fills, see `leakgan.semantics`) trains
-as the authors' released code does; `generator_update: mle` and `reward:
-constant` are the ablation's controls (README "What does the leak do?").
+`semantics: authors` (and the keys it fills, see `leakgan.config.semantics`)
+trains as the authors' released code does; `generator_update: supervised` and
+`reward: constant` are the ablation's controls (README "What does the leak
+do?"). The settings arrive resolved (the config layer fills the semantics'
+keys once).
 
 All randomness comes from seeded generators held in `LeakGANRun`, whose
 `state_dict` captures it, so a run restored from a checkpoint continues
@@ -20,77 +22,23 @@ exactly as the uninterrupted one would on CPU.
 from __future__ import annotations
 
 import copy
-import sys
-from dataclasses import dataclass, field
-from typing import Callable
 
 import torch
-from tqdm import tqdm
 
-from leakgan import semantics
-from leakgan.config import Settings
+from leakgan.config import semantics
 from leakgan.errors import UserError
 from leakgan.kernels import score_rollouts
 from leakgan.models.generation import Trace
 from leakgan.models.leakgan import GeneratorConfig, LeakGANModel, intrinsic_reward, manager_loss, worker_loss
-from leakgan.seeding import stage_seed, torch_generator
+from leakgan.seeding import torch_generator
 from leakgan.train import checkpoints
-from leakgan.train.discriminator import discriminator_config, train_discriminator
+from leakgan.train.discriminator import DiscriminatorCritic, adam, discriminator_config
 from leakgan.train.job import TrainingJob
+from leakgan.train.loop import Streams, fit, mean_of, rounded
 from leakgan.train.selection import BestSelection, Budget, optimizer_snapshot, state_snapshot
 
 
-@dataclass
-class LeakGANSettings(Settings):
-    """The `leakgan` config block (see workflow/schemas/leakgan.schema.yaml for every key)."""
-
-    block = "leakgan"
-
-    semantics: str
-    loss_reduction: str
-    first_tokens_temperature: float | None
-    positives: str
-    divide_by_rollouts: bool
-    optimizer_states: str
-    generator_update: str
-    reward: str
-    emb_dim: int
-    hidden_dim: int
-    goal_size: int
-    step_size: int
-    dis_emb_dim: int
-    filter_sizes: list[int] | None
-    num_filters: list[int] | None
-    dropout: float
-    l2_reg: float
-    batch_size: int
-    lr: float
-    dis_batch_size: int
-    dis_lr: float
-    grad_clip: float
-    pretrain_rounds: int
-    pretrain_d_steps: int
-    pretrain_g_epochs: int
-    d_epochs: int
-    num_negatives: int
-    adversarial_epochs: int
-    g_steps: int
-    d_steps: int
-    rollout_num: int
-    delta: float
-    mle_every: int
-    checkpoint_every: int
-    eval_every: int
-    eval_samples: int
-    temperature: float
-    train_temperature: float
-    features: str
-    rollouts: str
-    rollout_chunk: int
-    gen_batch: int
-
-
-def build_model(s: LeakGANSettings, vocab_size: int, seq_len: int, seed: int) -> LeakGANModel:
+def build_model(s, vocab_size: int, seq_len: int, seed: int) -> LeakGANModel:
     """A freshly initialised LeakGAN model (D and G) for this vocabulary and length."""
     dis_cfg = discriminator_config(s, vocab_size, seq_len)
     gen_cfg = GeneratorConfig(vocab_size=vocab_size, seq_len=seq_len, feature_dim=dis_cfg.feature_dim,
@@ -100,35 +48,14 @@ def build_model(s: LeakGANSettings, vocab_size: int, seq_len: int, seed: int) ->
     return model
 
 
-def _adam(params, lr: float, capturable: bool = False) -> torch.optim.Adam:
-    params = list(params)
-    try:
-        return torch.optim.Adam(params, lr=lr, fused=True, capturable=capturable)
-    except (RuntimeError, ValueError):  # a device or build without the fused kernel
-        return torch.optim.Adam(params, lr=lr, capturable=capturable)
-
-
-@dataclass
 class LeakGANRun:
-    """Everything a LeakGAN training run changes: model, optimizers, random streams."""
+    """Everything a LeakGAN training stage changes: model, optimizers, random streams, budget (a `loop.Run`)."""
 
-    model: LeakGANModel
-    settings: LeakGANSettings
-    train: torch.Tensor
-    test: torch.Tensor
-    seed: int
-    oracle: object | None = None
-    stage: str = "pretrain"  # names the random streams, so each stage draws its own numbers
-    job: TrainingJob | None = None  # validation data, curve scores and the live curve file
-    worker_opt: torch.optim.Optimizer = field(init=False)
-    manager_opt: torch.optim.Optimizer = field(init=False)
-    mle_opts: tuple | None = field(init=False)  # (worker, manager) Adam of interleaved MLE when optimizer_states is separate
-    dis_opt: torch.optim.Optimizer = field(init=False)
-    sample_rng: torch.Generator = field(init=False)  # on the model's device: sampling
-    shuffle_rng: torch.Generator = field(init=False)  # on CPU: minibatch order
-
-    def __post_init__(self):
-        s, model = self.settings, self.model
+    def __init__(self, model: LeakGANModel, settings, train: torch.Tensor, test: torch.Tensor, seed: int,
+                 oracle=None, stage: str = "pretrain", job: TrainingJob | None = None):
+        s = self.settings = settings
+        self.model, self.train, self.test, self.seed, self.oracle, self.stage, self.job = (
+            model, train, test, seed, oracle, stage, job)
         self.device = model.goal_init.device
         model.feature_mode = s.features
         if self.device.type == "cuda":
@@ -136,43 +63,83 @@ class LeakGANRun:
             torch.backends.cudnn.benchmark = True
         # θ_w and θ_m are updated separately, each with its own Adam (as the paper and the authors).
         # fused: one kernel per update instead of a dozen passes over ~6M of D's highway weights.
-        self.worker_opt = _adam(model.worker_parameters(), s.lr)
-        self.manager_opt = _adam(model.manager_parameters(), s.lr)
+        self.worker_opt = adam(model.worker_parameters(), s.lr)
+        self.manager_opt = adam(model.manager_parameters(), s.lr)
         # The authors' interleaved MLE steps its own Adam pair (their pretrain_*_opt), apart from the policy gradient's.
         self.mle_opts = None
-        if self.stage == "adversarial" and s.optimizer_states == "separate":
-            self.mle_opts = (_adam(model.worker_parameters(), s.lr), _adam(model.manager_parameters(), s.lr))
+        if stage == "adversarial" and s.optimizer_states == "separate":
+            self.mle_opts = (adam(model.worker_parameters(), s.lr), adam(model.manager_parameters(), s.lr))
         # capturable: D's steps can then be replayed as a CUDA graph (DiscriminatorStep)
-        self.dis_opt = _adam(model.discriminator.parameters(), s.dis_lr, capturable=self.device.type == "cuda")
-        self.d_step = None  # DiscriminatorStep, made at the first D step
+        self.dis_opt = adam(model.discriminator.parameters(), s.dis_lr, capturable=self.device.type == "cuda")
+        self.critic = DiscriminatorCritic(model.discriminator, self.dis_opt, s, train, self.device, oracle)
         self.budget = Budget()
-        self.sample_rng = torch_generator(self.seed, f"leakgan-{self.stage}-sample", self.device)
-        self.shuffle_rng = torch_generator(self.seed, f"leakgan-{self.stage}-shuffle")
-        torch.manual_seed(stage_seed(self.seed, f"leakgan-{self.stage}-dropout"))  # D's dropout draws from torch's global stream
+        self.streams = Streams.of(seed, f"leakgan-{stage}", self.device)
+        self._d_loss = None  # the last D loss of pretraining (its curve points repeat it until the next round)
+
+    @property
+    def sample_rng(self) -> torch.Generator:
+        return self.streams.sample
+
+    @property
+    def shuffle_rng(self) -> torch.Generator:
+        return self.streams.shuffle
+
+    def negatives(self, num: int) -> torch.Tensor:
+        """D's negatives: fresh samples at α = temperature (as the authors generate them)."""
+        s = self.settings
+        return self.model.sample(num, s.temperature, self.streams.sample, s.gen_batch)
+
+    def train_discriminator(self, steps: int) -> float:
+        return self.critic.train_steps(steps, self.negatives, self.streams)
+
+    # ---- the loop's Run protocol
+
+    def train_epoch(self, epoch: int) -> dict:
+        s = self.settings
+        if self.stage == "pretrain":
+            if (epoch - 1) % s.pretrain_g_epochs == 0:  # a round starts with D
+                self._d_loss = self.train_discriminator(s.pretrain_d_steps)
+            worker, manager = mle_epoch(self)
+            return {"phase": "pretrain", "round": (epoch - 1) // s.pretrain_g_epochs + 1, "worker_loss": worker,
+                    "manager_loss": manager, "d_loss": self._d_loss}
+        self.model.train()
+        point = {"phase": "adversarial", **mean_of([adversarial_step(self) for _ in range(s.g_steps)])}
+        if s.mle_every and epoch % s.mle_every == 0:  # interleaved training: one supervised epoch every mle_every
+            point["mle_worker_loss"], point["mle_manager_loss"] = mle_epoch(self, self.mle_opts)
+        point["d_loss"] = self.train_discriminator(s.d_steps)
+        return point
+
+    def evaluate(self, epoch: int) -> dict:
+        return evaluate(self, f"{self.stage}-{epoch}")
+
+    def snapshot(self):
+        return state_snapshot(self.model), optimizer_snapshot(self.dis_opt)
 
     def state_dict(self) -> dict:
-        """Optimizer and random-stream states (the model's state is saved separately)."""
-        state = {"worker_opt": self.worker_opt.state_dict(), "manager_opt": self.manager_opt.state_dict(),
-                 "dis_opt": self.dis_opt.state_dict(), "sample_rng": self.sample_rng.get_state(),
-                 "shuffle_rng": self.shuffle_rng.get_state(), "torch_rng": torch.get_rng_state(),
-                 "budget": self.budget.to_dict()}
+        """Model, optimizer and random-stream states and the budget."""
+        state = {"model": state_snapshot(self.model), "worker_opt": self.worker_opt.state_dict(),
+                 "manager_opt": self.manager_opt.state_dict(), "dis_opt": self.dis_opt.state_dict(),
+                 **self.streams.state_dict(), "budget": self.budget.to_dict()}
         if self.mle_opts is not None:
             state["mle_opts"] = [opt.state_dict() for opt in self.mle_opts]
         return state
 
     def load_state_dict(self, state: dict) -> None:
         """Restore what `state_dict` returned."""
+        self.model.load_state_dict(state["model"])
         self.worker_opt.load_state_dict(state["worker_opt"])
         self.manager_opt.load_state_dict(state["manager_opt"])
         self.dis_opt.load_state_dict(state["dis_opt"])
-        self.sample_rng.set_state(state["sample_rng"])
-        self.shuffle_rng.set_state(state["shuffle_rng"])
-        torch.set_rng_state(state["torch_rng"])
+        self.streams.load_state_dict(state)
         self.budget = Budget.from_dict(state.get("budget"))
         if self.mle_opts is not None:
             for opt, saved in zip(self.mle_opts, state["mle_opts"]):
                 opt.load_state_dict(saved)
 
+
+def train_discriminator(run: LeakGANRun, steps: int) -> float:
+    """`steps` × (fresh negatives at α = temperature, d_epochs epochs of D); the mean D loss of the last epoch."""
+    return run.train_discriminator(steps)
 
 
 def _step(optimizer: torch.optim.Optimizer, params, clip: float | None) -> None:
@@ -181,9 +148,9 @@ def _step(optimizer: torch.optim.Optimizer, params, clip: float | None) -> None:
     optimizer.step()
 
 
-
-def _update_generator(run: LeakGANRun, worker_loss_: torch.Tensor, manager_loss_: torch.Tensor,
-                      optimizers: tuple | None = None) -> None:
+def update_generator(run: LeakGANRun, worker_loss_: torch.Tensor, manager_loss_: torch.Tensor,
+                     optimizers: tuple | None = None) -> None:
+    """One update of θ_w and θ_m by their own Adam each, from the two losses."""
     # The two losses touch disjoint parameters (goals reach the WORKER detached), so one
     # backward pass gives both separate updates of the paper.
     worker_opt, manager_opt = optimizers or (run.worker_opt, run.manager_opt)
@@ -201,7 +168,7 @@ def mle_step(run: LeakGANRun, batch: torch.Tensor, optimizers: tuple | None = No
     out = model.teacher_forced(batch, s.train_temperature)
     w_loss = -out.log_probs.mean()
     m_loss = manager_loss(out.features, out.goals, None, s.step_size)  # Eq. 10
-    _update_generator(run, w_loss, m_loss, optimizers)
+    update_generator(run, w_loss, m_loss, optimizers)
     run.budget.update(batch.numel())
     return float(w_loss.detach()), float(m_loss.detach())
 
@@ -263,12 +230,12 @@ def constant_reward(batch: int, delta: float) -> float:
 def adversarial_step(run: LeakGANRun) -> dict:
     """One generator step on a sampled batch: MANAGER by Eq. 7, WORKER by Eq. 8-9.
 
-    `generator_update: mle` makes it one supervised step on a training minibatch
+    `generator_update: supervised` makes it one supervised step on a training minibatch
     instead (`mle_step`); `reward: constant` replaces D's Q by `constant_reward`;
     `loss_reduction: scalar` reduces both losses as the authors' code does.
     """
     s, model = run.settings, run.model
-    if s.generator_update == "mle":
+    if s.generator_update == "supervised":
         order = torch.randperm(len(run.train), generator=run.shuffle_rng)[:s.batch_size]
         w_loss, m_loss = mle_step(run, run.train[order])
         return {"manager_loss": m_loss, "worker_loss": w_loss}
@@ -289,14 +256,15 @@ def adversarial_step(run: LeakGANRun) -> dict:
     m_loss = manager_loss(out.features, out.goals, rewards, s.step_size, s.loss_reduction)  # Eq. 7
     r_intrinsic = intrinsic_reward(out.features, out.sub_goals.detach(), s.step_size)  # Eq. 9
     w_loss = worker_loss(r_intrinsic, out.log_probs, s.loss_reduction)  # Eq. 8 (REINFORCE)
-    _update_generator(run, w_loss, m_loss)
+    update_generator(run, w_loss, m_loss)
     run.budget.update(trace.tokens.numel())
     return {**reported, "manager_loss": float(m_loss.detach()), "worker_loss": float(w_loss.detach())}
 
 
 @torch.no_grad()
 def evaluate(run: LeakGANRun, tag: str) -> dict:
-    """NLL-test and D's accuracy on the first eval_samples test sequences vs as many fresh samples; their oracle NLL."""
+    """NLL-test and D's accuracy on the first eval_samples test sequences vs as many fresh samples; their oracle
+    NLL (synthetic) or BLEU-2 (real text); the validation NLL."""
     s, model, D = run.settings, run.model, run.model.discriminator
     # A fresh stream per evaluation, so evaluating never shifts the training's random numbers.
     rng = torch_generator(run.seed, f"leakgan-eval-{tag}", run.device)
@@ -319,135 +287,65 @@ def evaluate(run: LeakGANRun, tag: str) -> dict:
     return point
 
 
-def pretrain(run: LeakGANRun, selection: BestSelection | None = None) -> list[dict]:
-    """Interleaved pretraining of D and G; one metrics record per G epoch.
+# ---------------------------------------------------------------- the registry's trainers
 
-    `selection` is offered the whole model (G and D) and D's optimizer at every evaluated epoch.
-    """
-    s = run.settings
-    metrics: list[dict] = []
-    total = s.pretrain_rounds * s.pretrain_g_epochs
-    epoch = 0
-    bar = tqdm(total=total, desc="leakgan pretrain", unit="epoch", file=sys.stderr, mininterval=1.0)
-    for round_ in range(1, s.pretrain_rounds + 1):
-        d_loss = train_discriminator(run, s.pretrain_d_steps)
-        for _ in range(s.pretrain_g_epochs):
-            epoch += 1
-            worker_loss, manager_loss_ = mle_epoch(run)
-            point = {"phase": "pretrain", "round": round_, "epoch": epoch, "worker_loss": worker_loss,
-                     "manager_loss": manager_loss_, "d_loss": d_loss}
-            run.budget.epochs += 1
-            if epoch % s.eval_every == 0 or epoch == total:
-                point.update(evaluate(run, f"pretrain-{epoch}"))
-                if selection is not None and selection.offer(
-                        epoch, point.get("nll_valid"),
-                        lambda: (state_snapshot(run.model), optimizer_snapshot(run.dis_opt))):
-                    point["selected"] = True
-            if run.job is not None:
-                run.job.record(metrics, point)
-            else:
-                metrics.append(point)
-            bar.update(1)
-            bar.set_postfix(worker=round(worker_loss, 3), manager=round(manager_loss_, 3))
-    bar.close()
-    return metrics
-
-
-def adversarial(run: LeakGANRun, start_epoch: int = 0, metrics: list[dict] | None = None,
-                on_epoch_end: Callable[[int, list[dict]], None] | None = None) -> list[dict]:
-    """Adversarial epochs start_epoch+1 .. adversarial_epochs; `on_epoch_end(epoch, metrics)` after each."""
-    s = run.settings
-    metrics = list(metrics or [])
-    bar = tqdm(range(start_epoch + 1, s.adversarial_epochs + 1), desc="leakgan adversarial", unit="epoch",
-               file=sys.stderr, mininterval=1.0, initial=start_epoch, total=s.adversarial_epochs)
-    for epoch in bar:
-        run.model.train()
-        steps = [adversarial_step(run) for _ in range(s.g_steps)]
-        point = {"phase": "adversarial", "epoch": epoch,
-                 **{k: sum(step[k] for step in steps) / len(steps) for k in steps[0]}}
-        if s.mle_every and epoch % s.mle_every == 0:  # interleaved training: one supervised epoch every mle_every epochs
-            point["mle_worker_loss"], point["mle_manager_loss"] = mle_epoch(run, run.mle_opts)
-        point["d_loss"] = train_discriminator(run, s.d_steps)
-        run.budget.epochs += 1
-        if epoch % s.eval_every == 0 or epoch == s.adversarial_epochs:
-            point.update(evaluate(run, f"adversarial-{epoch}"))
-        if run.job is not None:
-            run.job.record(metrics, point)
-        else:
-            metrics.append(point)
-        bar.set_postfix(reward=round(point.get("mean_reward", float("nan")), 3), manager=round(point["manager_loss"], 3))
-        if on_epoch_end is not None:
-            on_epoch_end(epoch, metrics)
-    run.model.eval()
-    return metrics
-
-
-def resolved_settings(job: TrainingJob) -> dict:
-    """The job's settings with the keys left null filled from their semantics (the workflow passes them
-    resolved already; a direct `leakgan pretrain/adversarial` call may not), and checked against the data."""
-    settings = semantics.resolve(job.settings, "synthetic" if job.oracle is not None else "text")
-    if settings.get("positives") == "fresh_oracle" and job.oracle is None:
-        raise UserError("config key 'leakgan.positives': fresh_oracle needs the synthetic oracle (--oracle); "
+def _settings(job: TrainingJob, stage: str):
+    """The job's typed settings, which must arrive resolved (the config layer fills the semantics' keys)."""
+    unresolved = semantics.unresolved(job.settings)
+    if unresolved:
+        raise UserError(f"config key '{job.model}.{unresolved[0]}' is null: the stage takes resolved settings "
+                        "(the workflow passes them; by hand, leakgan.config.resolve.resolve_block fills them)")
+    if job.settings.get("positives") == "fresh_oracle" and job.oracle is None:
+        raise UserError(f"config key '{job.model}.positives': fresh_oracle needs the synthetic oracle (--oracle); "
                         "use train on real text")
-    return settings
+    return job.spec.settings.from_dict(job.settings, stage=stage)
 
 
-def pretrain_model(job: TrainingJob) -> tuple[dict, list[dict]]:
+def pretrain(job: TrainingJob) -> tuple[dict, list[dict]]:
     """LeakGAN's first stage: interleaved pretraining of D and G from a fresh model."""
-    job.settings = resolved_settings(job)
-    s = LeakGANSettings.from_dict(job.settings, stage="pretrain")
+    s = _settings(job, "pretrain")
     model = build_model(s, job.vocab["size"], job.train.shape[1], job.seed).to(job.device)
     run = LeakGANRun(model, s, job.train, job.test, job.seed, job.oracle, job=job)
     selection = BestSelection(job.select)
-    metrics = pretrain(run, selection)
+    if s.pretrain_g_epochs == 0:  # D alone, round after round
+        for _ in range(s.pretrain_rounds):
+            run.train_discriminator(s.pretrain_d_steps)
+    curve = fit(run, job, epochs=s.pretrain_rounds * s.pretrain_g_epochs, eval_every=s.eval_every,
+                desc="leakgan pretrain", selection=selection,
+                postfix=lambda p: {"worker": round(p["worker_loss"], 3), "manager": round(p["manager_loss"], 3)})
     dis_opt = run.dis_opt.state_dict()
-    if selection.epoch is not None and selection.epoch != metrics[-1]["epoch"]:
+    if selection.epoch is not None and selection.epoch != curve[-1]["epoch"]:
         state, dis_opt = selection.state
         model.load_state_dict(state)
     run.budget.selected_epoch = selection.epoch
-    run.model.eval()
+    model.eval()
     # D's optimizer carries over to the adversarial stage (the authors keep one Adam for D throughout).
-    return model.checkpoint(job.settings, job.vocab.get("pad_id"), dis_opt=dis_opt,
-                            budget={"pretrain": run.budget.to_dict()}), metrics
+    return model.checkpoint(job.model, job.settings, job.pad_id, dis_opt=dis_opt,
+                            budget={"pretrain": run.budget.to_dict()}), curve
 
 
-def adversarial_model(job: TrainingJob) -> tuple[dict, list[dict]] | None:
+def adversarial(job: TrainingJob) -> tuple[dict, list[dict]] | None:
     """LeakGAN's second stage: adversarial training from the pretrained checkpoint, resumable.
 
     Every `checkpoint_every` epochs the whole run (model, optimizers, random
-    streams, metrics so far) goes to `job.checkpoint_dir`; started again after
-    a kill, training continues from the newest checkpoint of the same run and
-    ends with the same checkpoint as an uninterrupted run on CPU.
+    streams, curve so far) goes to `job.checkpoint_dir`; started again after
+    a kill, or with more epochs, training continues from the newest checkpoint
+    of the same run and ends with the same checkpoint as an uninterrupted run on CPU.
     """
-    job.settings = resolved_settings(job)
-    s = LeakGANSettings.from_dict(job.settings, stage="adversarial")
+    s = _settings(job, "adversarial")
     pretrained, path = job.pretrained, job.pretrained_path
-    checkpoints.check_pretrained(job, "leakgan", "LeakGAN")
+    checkpoints.check_pretrained(job, "LeakGAN")
     model = LeakGANModel.from_checkpoint(pretrained, job.device)
     run = LeakGANRun(model, s, job.train, job.test, job.seed, job.oracle, stage="adversarial", job=job)
     if "dis_opt" in pretrained:
         run.dis_opt.load_state_dict(copy.deepcopy(pretrained["dis_opt"]))  # Adam updates it in place
-
-    resumable = checkpoints.Resumable(job.checkpoint_dir, checkpoints.fingerprint(path, job.settings, job.seed))
-
-    def restore(ckpt: dict) -> None:
-        model.load_state_dict(ckpt["state"])
-        run.load_state_dict(ckpt["run"])
-
-    start_epoch, metrics = resumable.resume(restore, "leakgan")
-    job.resumed(metrics)
-
-    def on_epoch_end(epoch: int, metrics_so_far: list[dict]) -> None:
-        if epoch % s.checkpoint_every == 0 or epoch == job.stop_after:
-            resumable.save(epoch, model.checkpoint(job.settings, job.vocab.get("pad_id"), epoch=epoch,
-                                                   metrics=metrics_so_far, run=run.state_dict(),
-                                                   fingerprint=resumable.fingerprint))
-        if epoch == job.stop_after:
-            raise checkpoints.Stop
-
-    try:
-        metrics = adversarial(run, start_epoch, metrics, on_epoch_end)
-    except checkpoints.Stop:
+    resumable = checkpoints.Resumable(job.checkpoint_dir, checkpoints.fingerprint(path, job.settings, job.seed),
+                                      job.model, job.keep_checkpoints)
+    curve = fit(run, job, epochs=s.adversarial_epochs, eval_every=s.eval_every, desc="leakgan adversarial",
+                checkpoints=resumable, checkpoint_every=s.checkpoint_every,
+                postfix=lambda p: rounded(p, ("mean_reward", "manager_loss")))
+    if curve is None:
         return None
+    model.eval()
     budget = {**pretrained.get("budget", {}), "adversarial": run.budget.to_dict()}
-    return model.checkpoint(job.settings, job.vocab.get("pad_id"), epoch=s.adversarial_epochs, budget=budget), metrics
+    return model.checkpoint(job.model, job.settings, job.pad_id, epoch=s.adversarial_epochs, budget=budget), curve

@@ -1,24 +1,20 @@
-"""Maximum-likelihood training of the MLE baseline, with the NLL-test and oracle-NLL curve."""
+"""Maximum-likelihood training of an LSTM generator: the MLE baseline, and the baselines' pretraining."""
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 
 import torch
-from tqdm import tqdm
 
-from leakgan.config import Settings
 from leakgan.models.mle import MLEConfig, MLEGenerator
 from leakgan.seeding import stage_seed, torch_generator
 from leakgan.train.job import TrainingJob
-from leakgan.train.selection import BestSelection, Budget, curve_point_scores, state_snapshot
+from leakgan.train.loop import fit, rounded
+from leakgan.train.selection import BestSelection, Budget, state_snapshot
 
 
-@dataclass
-class MLESettings(Settings):
-    """The `mle` config block (see workflow/schemas/mle.schema.yaml for every key)."""
-
-    block = "mle"
+@dataclass(frozen=True)
+class MLESchedule:
+    """The sizes and schedule of one MLE training (from the `mle` block, or a baseline's pretraining keys)."""
 
     emb_dim: int
     hidden_dim: int
@@ -26,86 +22,83 @@ class MLESettings(Settings):
     lr: float
     epochs: int
     eval_every: int
-    curve_samples: int
+    curve_samples: int  # samples scored (oracle NLL or BLEU-2) at each curve point
     grad_clip: float
-    temperature: float
 
 
-def train_mle(train: torch.Tensor, test: torch.Tensor, vocab_size: int, settings: dict, seed: int,
-              device: torch.device, oracle=None, *, validation: torch.Tensor | None = None, select: str = "last",
-              budget: Budget | None = None, on_point=None, references=None, pad_id: int | None = None,
+class MLERun:
+    """An LSTM generator, its Adam and random streams (a `loop.Run`), seeded from the chain's seed."""
+
+    def __init__(self, job: TrainingJob, schedule: MLESchedule, budget: Budget, phase: str | None = None):
+        self.job, self.schedule, self.budget, self.phase = job, schedule, budget, phase
+        torch.manual_seed(stage_seed(job.seed, "mle-init"))
+        self.model = MLEGenerator(MLEConfig(vocab_size=job.vocab["size"], seq_len=job.train.shape[1],
+                                            emb_dim=schedule.emb_dim, hidden_dim=schedule.hidden_dim)).to(job.device)
+        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=schedule.lr)
+        self.shuffle = torch_generator(job.seed, "mle-shuffle")
+        self.curve_rng = torch_generator(job.seed, "mle-curve", job.device)
+
+    def fields(self, train_loss: float | None) -> dict:
+        return {"train_loss": train_loss, **({"phase": self.phase} if self.phase is not None else {})}
+
+    def train_epoch(self, epoch: int) -> dict:
+        s, model, train = self.schedule, self.model, self.job.train
+        order = torch.randperm(train.shape[0], generator=self.shuffle)
+        total, count = 0.0, 0
+        for start in range(0, len(order), s.batch_size):
+            batch = train[order[start:start + s.batch_size]].to(self.job.device)
+            loss = model.loss(batch)
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), s.grad_clip)
+            self.optimizer.step()
+            self.budget.update(batch.numel())
+            total += float(loss.detach()) * batch.shape[0]
+            count += batch.shape[0]
+        return self.fields(total / count)
+
+    def evaluate(self, epoch: int) -> dict:
+        """NLL-test and validation NLL; oracle NLL (synthetic) or BLEU-2 (text) of samples at α = 1."""
+        self.model.eval()
+        point = self.job.nll_point(self.model, 1000)
+        if self.job.scores_samples:
+            point.update(self.job.curve_scores(self.model.sample(self.schedule.curve_samples, 1.0, self.curve_rng)))
+        self.model.train()
+        return point
+
+    def snapshot(self):
+        return state_snapshot(self.model)
+
+
+def train_mle(job: TrainingJob, schedule: MLESchedule, budget: Budget | None = None,
               phase: str | None = None) -> tuple[MLEGenerator, list[dict]]:
     """Train by MLE; return the model and the curve (epoch, train loss, NLL-test and -validation, oracle NLL).
 
-    Every `eval_every` epochs (and at epoch 0 and the last) a curve point is
-    recorded and handed to `on_point`; `select` picks the model returned:
-    the point with the lowest validation NLL (`best_validation`) or the last.
-    `budget`, when given, is filled with what the run spent. On real text
-    (`references`, a BLEU-2 reference set of the test data) the points carry
-    BLEU-2 of fresh samples instead of oracle NLL.
+    The untrained model is a curve point (epoch 0), then every `eval_every` epochs and the last; `job.select`
+    picks the model returned: the point with the lowest validation NLL (`best_validation`) or the last.
+    `budget`, when given, is filled with what the run spent.
     """
-    s = MLESettings.from_dict(settings, stage="pretrain")
-    torch.manual_seed(stage_seed(seed, "mle-init"))
-    model = MLEGenerator(MLEConfig(vocab_size=vocab_size, seq_len=train.shape[1],
-                                   emb_dim=s.emb_dim, hidden_dim=s.hidden_dim)).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=s.lr)
-    shuffle_gen = torch_generator(seed, "mle-shuffle")
-    curve_gen = torch_generator(seed, "mle-curve", device)
-    batch_size, epochs = s.batch_size, s.epochs
-    curve: list[dict] = []
     budget = budget if budget is not None else Budget()
-    selection = BestSelection(select)
-
-    def record(epoch: int, train_loss: float | None) -> None:
-        model.eval()
-        point = {"epoch": epoch, "train_loss": train_loss, "nll_test": model.nll(test, 1000)}
-        if phase is not None:
-            point["phase"] = phase
-        if validation is not None:
-            point["nll_valid"] = model.nll(validation, 1000)
-        if oracle is not None or references is not None:
-            samples = model.sample(s.curve_samples, 1.0, curve_gen)
-            point.update(curve_point_scores(samples, oracle, references, pad_id))
-        if selection.offer(epoch, point.get("nll_valid"), lambda: state_snapshot(model)):
-            point["selected"] = True
-        curve.append(point)
-        if on_point is not None:
-            on_point(point)
-        model.train()
-
-    record(0, None)
-    bar = tqdm(range(1, epochs + 1), desc="mle", unit="epoch", file=sys.stderr, mininterval=1.0)
-    for epoch in bar:
-        order = torch.randperm(train.shape[0], generator=shuffle_gen)
-        total, count = 0.0, 0
-        for start in range(0, len(order), batch_size):
-            batch = train[order[start:start + batch_size]].to(device)
-            loss = model.loss(batch)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), s.grad_clip)
-            optimizer.step()
-            budget.update(batch.numel())
-            total += float(loss.detach()) * batch.shape[0]
-            count += batch.shape[0]
-        budget.epochs += 1
-        if epoch % s.eval_every == 0 or epoch == epochs:
-            record(epoch, total / count)
-            bar.set_postfix({k: round(v, 3) for k, v in curve[-1].items()
-                             if k not in ("epoch", "phase", "selected") and isinstance(v, float)})
+    run = MLERun(job, schedule, budget, phase)
+    selection = BestSelection(job.select)
+    curve = fit(run, job, epochs=schedule.epochs, eval_every=schedule.eval_every, desc="MLE",
+                untrained=run.fields(None), selection=selection, record="evaluated",
+                postfix=lambda p: rounded(p, [k for k in p if k not in ("epoch", "phase", "selected")]))
     if selection.epoch != curve[-1]["epoch"]:
-        model.load_state_dict(selection.state)
+        run.model.load_state_dict(selection.state)
     budget.selected_epoch = selection.epoch
-    model.eval()
-    return model, curve
+    run.model.eval()
+    return run.model, curve
 
 
 def pretrain(job: TrainingJob) -> tuple[dict, list[dict]]:
     """The MLE baseline's one training stage: the checkpoint (the selected epoch's model) and the curve."""
+    s = job.spec.settings.from_dict(job.settings, stage="pretrain")
+    schedule = MLESchedule(emb_dim=s.emb_dim, hidden_dim=s.hidden_dim, batch_size=s.batch_size, lr=s.lr,
+                           epochs=s.epochs, eval_every=s.eval_every, curve_samples=s.curve_samples,
+                           grad_clip=s.grad_clip)
     budget = Budget()
-    model, curve = train_mle(job.train, job.test, job.vocab["size"], job.settings, job.seed, job.device, job.oracle,
-                             validation=job.validation, select=job.select, budget=budget, on_point=job.on_point,
-                             references=job.references(), pad_id=job.vocab.get("pad_id"))
-    ckpt = model.checkpoint(job.settings, job.vocab.get("pad_id"))
+    model, curve = train_mle(job, schedule, budget)
+    ckpt = model.checkpoint(job.model, job.settings, job.pad_id)
     ckpt["budget"] = {"pretrain": budget.to_dict()}
     return ckpt, curve

@@ -22,7 +22,7 @@ import torch
 
 from leakgan.kernels import score_rollouts
 from leakgan.models.leakgan import LeakGANModel, intrinsic_reward, manager_loss
-from leakgan.train.leakgan import LeakGANRun, LeakGANSettings, _update_generator
+from leakgan.train.leakgan import LeakGANRun, update_generator
 
 SAMPLE_BATCH = 64  # rows per generation call, as the public implementations sample
 
@@ -67,13 +67,13 @@ def sequential_rollouts(model: LeakGANModel, samples: torch.Tensor, boundaries, 
                                          for b in boundaries]) for _ in range(repeats)])
 
 
-def reference_run(model: LeakGANModel, settings: LeakGANSettings, train: torch.Tensor, test: torch.Tensor,
+def reference_run(model: LeakGANModel, settings, train: torch.Tensor, test: torch.Tensor,
                   seed: int, oracle=None, stage: str = "pretrain") -> LeakGANRun:
     """A LeakGANRun whose three optimizers are torch's default Adam (unfused, not capturable)."""
     run = LeakGANRun(model, settings, train, test, seed, oracle, stage)
     run.worker_opt = torch.optim.Adam(model.worker_parameters(), lr=settings.lr)
     run.manager_opt = torch.optim.Adam(model.manager_parameters(), lr=settings.lr)
-    run.dis_opt = torch.optim.Adam(model.discriminator.parameters(), lr=settings.dis_lr)
+    run.dis_opt = run.critic.optimizer = torch.optim.Adam(model.discriminator.parameters(), lr=settings.dis_lr)
     return run
 
 
@@ -93,7 +93,7 @@ def generator_step(run: LeakGANRun, sampler=cumsum_categorical) -> dict:
         out = model.teacher_forced(samples, s.train_temperature)
     m_loss = manager_loss(out.features, out.goals, rewards, s.step_size)
     w_loss = -(intrinsic_reward(out.features, out.sub_goals.detach(), s.step_size) * out.log_probs).mean()
-    _update_generator(run, w_loss, m_loss)
+    update_generator(run, w_loss, m_loss)
     return {"mean_reward": float(probs.mean()), "manager_loss": float(m_loss.detach()),
             "worker_loss": float(w_loss.detach())}
 

@@ -6,8 +6,6 @@
   validation NLL (`select: best_validation`) or the last one (`select: last`).
 - `Budget`: what a stage spent — epochs, generator updates, training tokens
   (tokens of the sequences the generator's loss was computed on).
-- `curve_point_scores`: what a curve point measures on samples — oracle NLL
-  on synthetic data, BLEU-2 against the test set on real text.
 """
 from __future__ import annotations
 
@@ -100,26 +98,3 @@ class Budget:
     @classmethod
     def from_dict(cls, values: dict | None) -> "Budget":
         return cls(**(values or {}))
-
-
-def curve_point_scores(samples: torch.Tensor, oracle, references, pad_id: int | None) -> dict:
-    """Oracle NLL of the samples (synthetic), or their BLEU-2 against the test sentences (real text).
-
-    `references`: the `reference_set` of the test data, or None.
-    """
-    if oracle is not None:
-        return {"oracle_nll": oracle.nll(samples)}
-    if references is not None:
-        from leakgan.metrics.bleu import bleu_scores
-
-        hypotheses = [[t for t in row if t != pad_id] for row in samples.tolist()]
-        return {"bleu2": bleu_scores(hypotheses, references, max_n=2)[2]}
-    return {}
-
-
-def reference_set(test: torch.Tensor, pad_id: int | None):
-    """The test sequences as a BLEU-2 reference set (padding removed, empty rows dropped); None if none is left."""
-    from leakgan.metrics.bleu import ReferenceSet
-
-    rows = [r for r in ([t for t in row if t != pad_id] for row in test.tolist()) if r]
-    return ReferenceSet(rows, max_n=2) if rows else None

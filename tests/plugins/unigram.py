@@ -7,14 +7,13 @@ block `unigram` (schema beside this file).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
-from leakgan.config import Settings
+from leakgan.config.settings import settings_class
 from leakgan.errors import UserError
-from leakgan.models.registry import ModelSpec, register
+from leakgan.registry import ModelParts, ModelSpec, register
 
 
 class UnigramModel:
@@ -39,12 +38,7 @@ class UnigramModel:
             raise UserError(f"not a complete unigram checkpoint (no {exc})") from None
 
 
-@dataclass
-class UnigramSettings(Settings):
-    block = "unigram"
-
-    smoothing: float
-    temperature: float
+UnigramSettings = settings_class("unigram", Path(__file__).with_name("unigram.schema.yaml"))
 
 
 def pretrain(job):
@@ -56,12 +50,13 @@ def pretrain(job):
     if job.oracle is not None:
         point["oracle_nll"] = job.oracle.nll(model.sample(100, 1.0, torch.Generator().manual_seed(job.seed)))
     assert math.isfinite(point["nll_test"])
-    ckpt = {"model": "unigram", "settings": job.settings, "log_probs": log_probs, "seq_len": job.train.shape[1],
+    ckpt = {"model": job.model, "settings": job.settings, "log_probs": log_probs, "seq_len": job.train.shape[1],
             "vocab_size": job.vocab["size"]}
     return ckpt, [point]
 
 
-register(ModelSpec(name="unigram", label="Unigram", model_class="tests.plugins.unigram:UnigramModel",
-                   settings_class="tests.plugins.unigram:UnigramSettings",
-                   stages=("pretrain",), trainers={"pretrain": "tests.plugins.unigram:pretrain"},
-                   schema=Path(__file__).with_name("unigram.schema.yaml")))
+def parts() -> ModelParts:
+    return ModelParts(UnigramModel, {"pretrain": pretrain})
+
+
+register(ModelSpec("unigram", "Unigram", UnigramSettings, ("pretrain",), parts))

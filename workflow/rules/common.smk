@@ -1,14 +1,14 @@
-# Shared names and input functions for every rule file. Models come from the
-# registry (leakgan/models/registry.py) and result paths from leakgan/layout.py,
-# so a registered model gets its rules, scores and table rows with no edit here.
+# Shared names and input functions for every rule file. Models come from the registry
+# (leakgan/registry.py) and every path from leakgan/layout.py, so a registered model gets its
+# rules, scores and table rows with no edit here.
 import json
 import re
 
-from leakgan import layout
+from leakgan import layout, registry
 from leakgan.codeversion import code_version
-from leakgan.config import data_settings as _data_settings
-from leakgan.config import arms as _arms
-from leakgan.config import (
+from leakgan.config.resolve import arms as _arms
+from leakgan.config.resolve import data_settings as _data_settings
+from leakgan.config.resolve import (
     base_model,
     model_settings,
     model_spec,
@@ -16,7 +16,6 @@ from leakgan.config import (
     seeds_for,
     stage_settings,
 )
-from leakgan.models import registry
 
 SYNTHETIC_DATASETS = [
     n for n, d in config["datasets"].items() if d["type"] == "synthetic"
@@ -29,6 +28,7 @@ MODELS = REGISTERED + ARMS
 ADVERSARIAL_MODELS = [
     m for m in MODELS if "adversarial" in model_spec(config, m).stages
 ]
+REAL = "real"  # the oracle's own samples: the paper's "Real" row (synthetic data)
 DEVICE = config.get("device", "cpu")
 GPUS = 0 if DEVICE == "cpu" else 1
 SEED = config[
@@ -44,8 +44,23 @@ def _alternation(names):
     return "|".join(re.escape(n) for n in names) or "(?!)"
 
 
+def result_kind(dataset):
+    """'nll' (synthetic) or 'bleu' (text): the name of a dataset's results files."""
+    return "nll" if is_synthetic_dataset(dataset) else "bleu"
+
+
 SYNTHETIC_RE = _alternation(SYNTHETIC_DATASETS)
 TEXT_RE = _alternation(TEXT_DATASETS)
+# A results file's dataset and kind as one wildcard ("synthetic-20/nll", "coco/bleu"), so that one rule
+# gathers both kinds and a dataset's wrong kind (coco/nll.json) matches no rule.
+RESULT_RE = "|".join(
+    f"{re.escape(n)}/{'nll' if n in SYNTHETIC_DATASETS else 'bleu'}"
+    for n in SYNTHETIC_DATASETS + TEXT_DATASETS
+)
+SEED_RESULT_RE = "|".join(
+    f"{re.escape(n)}/seed[0-9]+/{'nll' if n in SYNTHETIC_DATASETS else 'bleu'}"
+    for n in SYNTHETIC_DATASETS + TEXT_DATASETS
+)
 
 
 wildcard_constraints:
@@ -60,15 +75,26 @@ def job_threads(kind):
     return RESOURCES[kind]["threads"]
 
 
-def job_memory(kind):
-    """Memory (MB) a kind of job asks the scheduler for."""
-    return RESOURCES[kind]["mem_mb"]
-
-
-def job_runtime(kind):
-    """Time limit (minutes) of a kind of job, times the attempt: a retry after a time-limit kill gets more."""
+def job_resources(kind, gpu=False):
+    """Memory (MB), a time limit (minutes, times the attempt: a retry after a time-limit kill gets more) and,
+    for jobs that run a model, one GPU when device is cuda."""
     minutes = RESOURCES[kind]["runtime"]
-    return lambda wildcards, attempt: minutes * attempt
+    out = {
+        "mem_mb": RESOURCES[kind]["mem_mb"],
+        "runtime": lambda wildcards, attempt: minutes * attempt,
+    }
+    if gpu:
+        out["gpu"] = GPUS
+    return out
+
+
+def model_log(step):
+    """log: and benchmark: of one step of a model's chain."""
+    return layout.pattern(layout.MODEL_LOG, step=step)
+
+
+def model_benchmark(step):
+    return layout.pattern(layout.MODEL_BENCHMARK, step=step)
 
 
 def ds(name):
@@ -79,6 +105,11 @@ def ds(name):
 def is_synthetic_dataset(name):
     """Whether a dataset is synthetic (oracle-generated) rather than real text."""
     return ds(name)["type"] == "synthetic"
+
+
+def data_file(name):
+    """A dataset's token file or vocabulary, as a rule input pattern."""
+    return layout.pattern(layout.DATA_FILE, name=name)
 
 
 def as_json(obj):
@@ -104,7 +135,7 @@ def training_json():
 def oracle_input(wildcards):
     """The oracle file for synthetic datasets (oracle NLL curve), nothing for real text."""
     return (
-        [f"results/{wildcards.dataset}/oracle/oracle.pt"]
+        [layout.path(layout.ORACLE, dataset=wildcards.dataset)]
         if is_synthetic_dataset(wildcards.dataset)
         else []
     )
@@ -142,14 +173,14 @@ def own_temperature(dataset, model):
     """The α a model's headline samples are drawn at (its block's `temperature`; 1 for the oracle)."""
     return (
         1.0
-        if model == "real"
+        if model == REAL
         else model_settings(config, dataset, model)["temperature"]
     )
 
 
 def sample_temperature(dataset, model, variant):
-    """α of a model's samples: its own α, or the matched α for the `.matched` variant."""
-    return MATCHED_T if variant else own_temperature(dataset, model)
+    """α of a model's samples: its own α, or the matched α for the `.matched` variant (full precision)."""
+    return repr(float(MATCHED_T if variant else own_temperature(dataset, model)))
 
 
 def score_entries(dataset, seed):
@@ -182,20 +213,11 @@ def curve_entries(dataset, seed):
 
 
 def benchmark_entries(dataset, seed):
-    """MODEL:STAGE -> Snakemake benchmark file of every training, sampling and evaluation job (their wall times)."""
+    """MODEL:STEP -> Snakemake benchmark file of every training, sampling and evaluation job (their wall times)."""
     entries = {}
     for m in models_for(config, dataset):
-        for stage in own_stages(m):
-            entries[f"{m}:{stage}"] = (
-                f"logs/{dataset}/seed{seed}/{m}/{stage}.benchmark.tsv"
-            )
-        entries[f"{m}:sample"] = f"logs/{dataset}/seed{seed}/{m}/sample.benchmark.tsv"
-        entries[f"{m}:evaluate"] = (
-            f"logs/{dataset}/seed{seed}/{m}/evaluate.benchmark.tsv"
-        )
-        entries[f"{m}:frontier"] = (
-            f"logs/{dataset}/seed{seed}/{m}/frontier.benchmark.tsv"
-        )
+        for step in [*own_stages(m), "sample", "evaluate", "frontier"]:
+            entries[f"{m}:{step}"] = layout.model_benchmark(dataset, m, seed, step)
     return entries
 
 
@@ -204,15 +226,19 @@ def pairs(entries):
     return [f"{name}={path}" for name, path in entries.items()]
 
 
-def result_kind(dataset):
-    """'nll' (synthetic) or 'bleu' (text): the name of a dataset's results files."""
-    return "nll" if is_synthetic_dataset(dataset) else "bleu"
+def split_result(result):
+    """'coco/seed42/bleu' or 'coco/bleu' -> (dataset, seed or None, kind)."""
+    parts = result.split("/")
+    seed = int(parts[1][4:]) if len(parts) == 3 else None
+    return parts[0], seed, parts[-1]
 
 
 def seed_results(dataset):
     """SEED=PATH of every seed's results file of a dataset."""
     return {
-        str(k): f"{layout.run_dir(dataset, k)}/{result_kind(dataset)}.json"
+        str(k): layout.path(
+            layout.SEED_RESULT, dataset=dataset, seed=k, kind=result_kind(dataset)
+        )
         for k in seeds_for(config, dataset)
     }
 
@@ -263,14 +289,25 @@ def provenance_json(dataset):
 
 def report_result(name):
     """The results file a dataset's table comes from (every seed aggregated)."""
-    return f"results/{name}/{result_kind(name)}.json"
+    return layout.path(layout.RESULT, dataset=name, kind=result_kind(name))
 
 
 def report_samples(names):
     """Decoded samples (first seed) of every scored model of the real-text datasets (the report draws from them)."""
-    return [
-        layout.sample_words_of_entry(layout.run_dir(n, seeds_for(config, n)[0]), entry)
-        for n in names
-        if not is_synthetic_dataset(n)
-        for entry in score_entries(n, seeds_for(config, n)[0])
-    ]
+    out = []
+    for n in names:
+        if is_synthetic_dataset(n):
+            continue
+        seed = seeds_for(config, n)[0]
+        for entry in score_entries(n, seed):
+            model, matched = layout.split_entry(entry)
+            out.append(
+                layout.path(
+                    layout.SAMPLE_TEXT,
+                    dataset=n,
+                    seed=seed,
+                    model=model,
+                    variant=layout.variant_suffix(matched),
+                )
+            )
+    return out

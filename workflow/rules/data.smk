@@ -16,8 +16,7 @@ rule download:
         filename=sources.SAFE_NAME,
     threads: job_threads("light")
     resources:
-        mem_mb=job_memory("light"),
-        runtime=job_runtime("light"),
+        **job_resources("light"),
     params:
         code=code_version("download"),
         url=lambda w: sources.download_spec(w.dataset, ds(w.dataset), w.filename)[0],
@@ -36,29 +35,28 @@ rule prepare:
     input:
         unpack(lambda w: sources.raw_files(w.dataset, ds(w.dataset))),
     output:
-        train="results/{dataset}/data/train.txt",
-        test="results/{dataset}/data/test.txt",
-        vocab="results/{dataset}/data/vocab.json",
-        train_words="results/{dataset}/data/train.words.txt",
-        test_words="results/{dataset}/data/test.words.txt",
-        stats="results/{dataset}/data/stats.json",
+        train=data_file("train.txt"),
+        test=data_file("test.txt"),
+        vocab=data_file("vocab.json"),
+        train_words=data_file("train.words.txt"),
+        test_words=data_file("test.words.txt"),
+        stats=data_file("stats.json"),
     log:
-        "logs/{dataset}/prepare.log",
+        layout.pattern(layout.DATASET_LOG, step="prepare"),
     benchmark:
-        "logs/{dataset}/prepare.benchmark.tsv"
+        layout.pattern(layout.DATASET_BENCHMARK, step="prepare")
     wildcard_constraints:
         dataset=TEXT_RE,
     threads: job_threads("data")
     resources:
         # the word counts of a full News Crawl year (millions of distinct tokens) dominate
-        mem_mb=job_memory("data"),
-        runtime=job_runtime("data"),
+        **job_resources("data"),
     params:
         code=code_version("prepare"),
         settings=lambda w: data_settings_json(w.dataset),
         seed=SEED,
         test_source=lambda w, input: input.get("test_source", ""),
-        out_dir=lambda w: f"results/{w.dataset}/data",
+        out_dir=lambda w: layout.path(layout.DATA, dataset=w.dataset),
     shell:
         "leakgan prepare --dataset {wildcards.dataset:q} --settings {params.settings:q} --source {input.source:q}"
         " --test-source={params.test_source:q} --seed {params.seed:q} --out-dir {params.out_dir:q}"

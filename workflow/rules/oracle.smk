@@ -10,26 +10,25 @@ rule oracle:
             else []
         ),
     output:
-        oracle="results/{dataset}/oracle/oracle.pt",
-        train="results/{dataset}/data/train.txt",
-        test="results/{dataset}/data/test.txt",
-        vocab="results/{dataset}/data/vocab.json",
+        oracle=layout.ORACLE,
+        train=data_file("train.txt"),
+        test=data_file("test.txt"),
+        vocab=data_file("vocab.json"),
     log:
-        "logs/{dataset}/oracle.log",
+        layout.pattern(layout.DATASET_LOG, step="oracle"),
     benchmark:
-        "logs/{dataset}/oracle.benchmark.tsv"
+        layout.pattern(layout.DATASET_BENCHMARK, step="oracle")
     wildcard_constraints:
         dataset=SYNTHETIC_RE,
     threads: job_threads("data")
     resources:
-        mem_mb=job_memory("data"),
-        runtime=job_runtime("data"),
+        **job_resources("data"),
     params:
         code=code_version("oracle"),
         dataset=lambda w: data_settings_json(w.dataset),
         oracle=as_json(config["oracle"]),
         seed=SEED,
-        data_dir=lambda w: f"results/{w.dataset}/data",
+        data_dir=lambda w: layout.path(layout.DATA, dataset=w.dataset),
     shell:
         "leakgan oracle --dataset {params.dataset:q} --oracle-settings {params.oracle:q} --seed {params.seed:q}"
         " --oracle-out {output.oracle:q} --data-dir {params.data_dir:q} 2> {log:q}"

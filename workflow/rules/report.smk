@@ -3,7 +3,7 @@
 # `snakemake ... --report report.html` then bundles them into one HTML page.
 import os
 
-from leakgan.metrics.figures import figure_models, paper_figures
+from leakgan.report.paper_figures import figure_models, paper_figures
 
 
 report: "../report/workflow.rst"
@@ -13,15 +13,20 @@ REPORT = config["report"]
 REPORT_DATASETS = REPORT["datasets"]
 
 
+def report_figure(dataset, name):
+    """A figure of a dataset's report section."""
+    return layout.path(layout.REPORT, dataset=dataset, name=name)
+
+
 rule report:
     """Every report output: results/tables.md, the HTML tables, the Figure 2 curves, the frontiers, Figures 3-5."""
     input:
-        "results/tables.md",
-        "results/report/tables.html",
-        [f"results/report/{n}/{result_kind(n)}_curve.png" for n in REPORT_DATASETS],
-        [f"results/report/{n}/frontier.png" for n in REPORT_DATASETS],
+        layout.TABLES_MD,
+        layout.TABLES_HTML,
+        [report_figure(n, f"{result_kind(n)}_curve.png") for n in REPORT_DATASETS],
+        [report_figure(n, "frontier.png") for n in REPORT_DATASETS],
         [
-            f"results/report/{d}/figure{n}.png"
+            report_figure(d, f"figure{n}.png")
             for d in REPORT_DATASETS
             for n in paper_figures(models_for(config, d), not is_synthetic_dataset(d))
         ],
@@ -33,9 +38,9 @@ rule report_tables:
         results=[report_result(n) for n in REPORT_DATASETS],
         samples=report_samples(REPORT_DATASETS),
     output:
-        markdown="results/tables.md",
+        markdown=layout.TABLES_MD,
         html=report(
-            "results/report/tables.html",
+            layout.TABLES_HTML,
             caption="../report/tables.rst",
             category="Tables",
             labels={"datasets": ", ".join(REPORT_DATASETS)},
@@ -46,8 +51,7 @@ rule report_tables:
         "logs/report/tables.benchmark.tsv"
     threads: job_threads("light")
     resources:
-        mem_mb=job_memory("light"),
-        runtime=job_runtime("light"),
+        **job_resources("light"),
     params:
         code=code_version("report"),
         num_samples=REPORT["num_samples"],
@@ -63,7 +67,7 @@ rule report_curve:
         lambda w: report_result(w.dataset),
     output:
         report(
-            "results/report/{dataset}/{kind}_curve.png",
+            layout.pattern(layout.REPORT, name="{kind}_curve.png"),
             caption="../report/nll_curve.rst",
             category="Training curves",
             labels={"dataset": "{dataset}"},
@@ -76,8 +80,7 @@ rule report_curve:
         kind="nll|bleu",
     threads: job_threads("light")
     resources:
-        mem_mb=job_memory("light"),
-        runtime=job_runtime("light"),
+        **job_resources("light"),
     params:
         code=code_version("report"),
     shell:
@@ -90,7 +93,7 @@ rule report_frontier:
         lambda w: report_result(w.dataset),
     output:
         report(
-            "results/report/{dataset}/frontier.png",
+            layout.pattern(layout.REPORT, name="frontier.png"),
             caption="../report/frontier.rst",
             category="Quality-diversity frontier",
             labels={"dataset": "{dataset}"},
@@ -101,8 +104,7 @@ rule report_frontier:
         "logs/report/{dataset}/frontier.benchmark.tsv"
     threads: job_threads("light")
     resources:
-        mem_mb=job_memory("light"),
-        runtime=job_runtime("light"),
+        **job_resources("light"),
     params:
         code=code_version("report"),
     shell:
@@ -114,8 +116,8 @@ rule report_frontier:
 rule report_figure3:
     """The paper's Figure 3 of a real-text dataset's first seed: LeakGAN's BLEU gain over the baselines by length."""
     input:
-        vocab="results/{dataset}/data/vocab.json",
-        test="results/{dataset}/data/test.txt",
+        vocab=data_file("vocab.json"),
+        test=data_file("test.txt"),
         samples=lambda w: [
             layout.sample_ids(w.dataset, m, seeds_for(config, w.dataset)[0])
             for m in figure_models(
@@ -128,12 +130,16 @@ rule report_figure3:
             []
             if w.n == "3"
             else [
-                final_checkpoint(w.dataset, "leakgan", seeds_for(config, w.dataset)[0])
+                final_checkpoint(
+                    w.dataset,
+                    registry.reference().name,
+                    seeds_for(config, w.dataset)[0],
+                )
             ]
         ),
     output:
         report(
-            "results/report/{dataset}/figure{n}.png",
+            layout.pattern(layout.REPORT, name="figure{n}.png"),
             caption="../report/figure3.rst",
             category="Paper figures",
             labels={"dataset": "{dataset}", "figure": "{n}"},
@@ -146,11 +152,10 @@ rule report_figure3:
         n="3",
     threads: job_threads("light")
     resources:
-        mem_mb=job_memory("light"),
-        runtime=job_runtime("light"),
+        **job_resources("light"),
     params:
         code=code_version("figures"),
-        results=lambda w: f"results/{w.dataset}",
+        results=lambda w: layout.path(layout.DATASET, dataset=w.dataset),
         seed=lambda w: seeds_for(config, w.dataset)[0],
         models=lambda w: ",".join(
             figure_models(
@@ -172,7 +177,7 @@ use rule report_figure3 as report_figure4 with:
     """The paper's Figure 4 of a dataset's first seed: feature traces of every model's samples by LeakGAN's D."""
     output:
         report(
-            "results/report/{dataset}/figure{n}.png",
+            layout.pattern(layout.REPORT, name="figure{n}.png"),
             caption="../report/figure4.rst",
             category="Paper figures",
             labels={"dataset": "{dataset}", "figure": "{n}"},
@@ -185,7 +190,7 @@ use rule report_figure3 as report_figure5 with:
     """The paper's Figure 5 of a dataset's first seed: WORKER x MANAGER along one LeakGAN sample."""
     output:
         report(
-            "results/report/{dataset}/figure{n}.png",
+            layout.pattern(layout.REPORT, name="figure{n}.png"),
             caption="../report/figure5.rst",
             category="Paper figures",
             labels={"dataset": "{dataset}", "figure": "{n}"},

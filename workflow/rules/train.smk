@@ -1,28 +1,26 @@
-# Training: every registered model's first stage (rule pretrain; the MLE
-# baseline's whole training), then the adversarial stage of models that have one.
+# Training: every registered model's first stage (rule pretrain; the MLE baseline's whole training),
+# then the adversarial stage of the models (and arms) that have one.
 
 
 rule pretrain:
     """A model's first training stage: MLE for the baseline, interleaved D/G pretraining for LeakGAN."""
     input:
-        train="results/{dataset}/data/train.txt",
-        test="results/{dataset}/data/test.txt",
-        vocab="results/{dataset}/data/vocab.json",
+        train=data_file("train.txt"),
+        test=data_file("test.txt"),
+        vocab=data_file("vocab.json"),
         oracle=oracle_input,
     output:
-        checkpoint="results/{dataset}/seed{seed}/{model}/pretrain.pt",
-        metrics="results/{dataset}/seed{seed}/{model}/pretrain.jsonl",
+        checkpoint=layout.pattern(layout.CHECKPOINT, stage="pretrain"),
+        metrics=layout.pattern(layout.CURVE, stage="pretrain"),
     log:
-        "logs/{dataset}/seed{seed}/{model}/pretrain.log",
+        model_log("pretrain"),
     benchmark:
-        "logs/{dataset}/seed{seed}/{model}/pretrain.benchmark.tsv"
+        model_benchmark("pretrain")
     wildcard_constraints:
         model=_alternation(REGISTERED),  # an arm shares its base model's pretraining
     threads: job_threads("train")
     resources:
-        mem_mb=job_memory("train"),
-        runtime=job_runtime("train"),
-        gpu=GPUS,
+        **job_resources("train", gpu=True),
     params:
         code=lambda w: code_version("pretrain", w.model),
         settings=lambda w: stage_settings_json(w.dataset, w.model, "pretrain"),
@@ -41,24 +39,22 @@ rule adversarial:
     """Adversarial training from the pretrained checkpoint (an arm's: its base model's); resumes from checkpoints/ after a kill."""
     input:
         pretrained=pretrained_checkpoint,
-        train="results/{dataset}/data/train.txt",
-        test="results/{dataset}/data/test.txt",
-        vocab="results/{dataset}/data/vocab.json",
+        train=data_file("train.txt"),
+        test=data_file("test.txt"),
+        vocab=data_file("vocab.json"),
         oracle=oracle_input,
     output:
-        checkpoint="results/{dataset}/seed{seed}/{model}/adversarial.pt",
-        metrics="results/{dataset}/seed{seed}/{model}/adversarial.jsonl",
+        checkpoint=layout.pattern(layout.CHECKPOINT, stage="adversarial"),
+        metrics=layout.pattern(layout.CURVE, stage="adversarial"),
     log:
-        "logs/{dataset}/seed{seed}/{model}/adversarial.log",
+        model_log("adversarial"),
     benchmark:
-        "logs/{dataset}/seed{seed}/{model}/adversarial.benchmark.tsv"
+        model_benchmark("adversarial")
     wildcard_constraints:
         model=_alternation(ADVERSARIAL_MODELS),
     threads: job_threads("train")
     resources:
-        mem_mb=job_memory("train"),
-        runtime=job_runtime("train"),
-        gpu=GPUS,
+        **job_resources("train", gpu=True),
     params:
         code=lambda w: code_version("adversarial", base_model(config, w.model)),
         base=lambda w: base_model(config, w.model),
@@ -66,7 +62,9 @@ rule adversarial:
         oracle=oracle_arg,
         # Not an output: Snakemake would delete it before the job and nothing could resume.
         # The stage ignores checkpoints whose pretrained model, settings or seed differ.
-        checkpoint_dir=lambda w: f"checkpoints/{w.dataset}/seed{w.seed}/{w.model}",
+        checkpoint_dir=lambda w: layout.path(
+            layout.CHECKPOINT_DIR, dataset=w.dataset, seed=w.seed, model=w.model
+        ),
         training=training_json(),
         device=DEVICE,
     shell:

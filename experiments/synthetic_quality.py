@@ -1,9 +1,9 @@
 """Synthetic-20 quality on the standard oracle: MLE, SeqGAN, SeqGAN (rescaled), RankGAN and LeakGAN, with budgets.
 
 Run (from the repository root; about 1.5-2 hours on 2 busy CPU cores, one torch thread; --skip-baselines: 45-60 min):
-    python benchmarks/synthetic_quality.py > benchmarks/out/synthetic_quality.txt 2>&1
-    python benchmarks/synthetic_quality.py --calibrate      # time each unit of work (a minute or two)
-    python benchmarks/synthetic_quality.py --smoke          # every step at tiny sizes (seconds; numbers mean nothing)
+    python experiments/synthetic_quality.py > experiments/out/synthetic_quality.txt 2>&1
+    python experiments/synthetic_quality.py --calibrate      # time each unit of work (a minute or two)
+    python experiments/synthetic_quality.py --smoke          # every step at tiny sizes (seconds; numbers mean nothing)
 
 Needs the standard oracle (SeqGAN / LeakGAN / Texygen `target_params.pkl`) at
 ../shared/data/oracle/target_params.pkl relative to the repository root (or

@@ -24,12 +24,10 @@ from typing import Sequence
 import numpy as np
 
 from leakgan.errors import UserError
-from leakgan.io import atomic_path
-from leakgan.metrics.bleu import ReferenceSet, sentence_bleu_scores
-from leakgan.models import registry
+from leakgan.eval.bleu import ReferenceSet, sentence_bleu_scores
+from leakgan import registry
+from leakgan.report.plots import pyplot, save
 
-# Figure 3's baselines, in the paper's order (LeakGAN's gain is drawn over each one present).
-BASELINES = ("seqgan", "rankgan", "seqgan_rescaled")
 # The automatic bucket width aims at about this many length buckets over the observed lengths.
 TARGET_BUCKETS = 8
 
@@ -37,9 +35,10 @@ TARGET_BUCKETS = 8
 def paper_figures(models: Sequence[str], text: bool) -> list[int]:
     """The figures (3-5) that a dataset with these models can show: 4 and 5 need LeakGAN (its D and its
     WORKER and MANAGER); 3 also needs real text and a baseline's samples."""
-    if "leakgan" not in models:
+    reference, baselines = registry.reference().name, registry.figure3_baselines()
+    if reference not in models:
         return []
-    return ([3] if text and any(m in BASELINES for m in models) else []) + [4, 5]
+    return ([3] if text and any(m in baselines for m in models) else []) + [4, 5]
 
 
 def figure_models(models: Sequence[str], n: int, text: bool) -> list[str]:
@@ -48,16 +47,21 @@ def figure_models(models: Sequence[str], n: int, text: bool) -> list[str]:
     One clear line when the figure cannot be drawn with these models (and real text or not).
     """
     if n not in paper_figures(models, text):
-        needs = f"real text and samples of LeakGAN and of {' or '.join(BASELINES)}" if n == 3 else "LeakGAN"
+        reference = registry.reference().label
+        needs = (f"real text and samples of {reference} and of {' or '.join(registry.figure3_baselines())}"
+                 if n == 3 else reference)
         raise UserError(f"Figure {n} needs {needs}; got {'text' if text else 'synthetic'} data and models "
                         f"{', '.join(models) or 'none'}")
+    reference = registry.reference().name
     if n == 3:
-        return [m for m in models if m == "leakgan" or m in BASELINES]
-    return list(models) if n == 4 else ["leakgan"]
+        return [m for m in models if m == reference or m in registry.figure3_baselines()]
+    return list(models) if n == 4 else [reference]
 
 
-def model_label(name: str) -> str:
-    """'seqgan' -> 'SeqGAN' (the registry's label; the name itself for an unknown model)."""
+def model_label(name: str, labels: dict[str, str] | None = None) -> str:
+    """'seqgan' -> 'SeqGAN': the given labels' (arms included), else the registry's, else the name itself."""
+    if labels and name in labels:
+        return labels[name]
     spec = registry.models().get(name)
     return spec.label if spec is not None else name
 
@@ -153,18 +157,19 @@ def bleu_gain_by_length(samples: dict[str, Sequence[Sequence]], references: Sequ
                         smoothing: str = "none", width: int | None = None, min_count: int = 20) -> GainFigure:
     """Figure 3's data: LeakGAN's relative BLEU-n gain over each baseline in `samples`, per sentence length.
 
-    `samples` maps model names to decoded sentences (padding removed) and must hold 'leakgan' and at least
-    one of BASELINES; `references` is the test set. Empty sentences are left out (no BLEU to speak of).
+    `samples` maps model names to decoded sentences and must hold the reference model's (LeakGAN) and at
+    least one Figure 3 baseline's; `references` is the test set. Empty sentences are left out (no BLEU).
     `width` None picks `auto_width` over the lengths of every model's sentences.
     """
-    if "leakgan" not in samples:
-        raise UserError("Figure 3 needs LeakGAN's samples")
-    baselines = [b for b in BASELINES if b in samples]
+    reference, known = registry.reference(), registry.figure3_baselines()
+    if reference.name not in samples:
+        raise UserError(f"Figure 3 needs {reference.label}'s samples")
+    baselines = [b for b in known if b in samples]
     if not baselines:
-        raise UserError(f"Figure 3 needs the samples of a baseline ({', '.join(BASELINES)}) besides LeakGAN's")
+        raise UserError(f"Figure 3 needs the samples of a baseline ({', '.join(known)}) besides {reference.label}'s")
     if min_count < 1:
         raise UserError(f"the minimum sentences per bucket must be at least 1, got {min_count}")
-    sentences = {m: [s for s in samples[m] if len(s)] for m in ["leakgan", *baselines]}
+    sentences = {m: [s for s in samples[m] if len(s)] for m in [reference.name, *baselines]}
     lengths = [len(s) for group in sentences.values() for s in group]
     if not lengths:
         raise UserError("Figure 3: every sample is empty")
@@ -174,31 +179,15 @@ def bleu_gain_by_length(samples: dict[str, Sequence[Sequence]], references: Sequ
     means = {m: bleu_by_length(group, refs, n, smoothing, width, origin) for m, group in sentences.items()}
     curves, dropped = {}, {}
     for base in baselines:
-        curves[base], dropped[base] = relative_gains(means["leakgan"], means[base], width, min_count)
+        curves[base], dropped[base] = relative_gains(means[reference.name], means[base], width, min_count)
     return GainFigure(n, width, min_count, curves, dropped, {m: len(g) for m, g in sentences.items()})
 
 
-def _save(fig, path: str | Path) -> None:
-    """Write a figure as PNG atomically (no software tag, so the same data gives the same bytes)."""
-    import matplotlib.pyplot as plt
 
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", metadata={"Software": None})
-    plt.close(fig)
-
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def plot_bleu_gain(data: GainFigure, path: str | Path, dataset: str, seed: int) -> None:
+def plot_bleu_gain(data: GainFigure, path: str | Path, dataset: str, seed: int,
+                   labels: dict[str, str] | None = None) -> None:
     """Figure 3: one curve per baseline of LeakGAN's relative BLEU-n gain against the length bucket."""
-    plt = _pyplot()
+    plt = pyplot()
     if not any(data.curves.values()):
         raise UserError(f"{dataset}: no length bucket holds {data.min_count} sentences of LeakGAN and of a baseline; "
                         "lower --min-count or widen --bucket-width")
@@ -208,13 +197,13 @@ def plot_bleu_gain(data: GainFigure, path: str | Path, dataset: str, seed: int) 
             continue
         xs = [(b.lo + b.hi) / 2 for b in buckets]
         ax.plot(xs, [100 * b.gain for b in buckets], marker="o", markersize=4, linewidth=1.5,
-                label=f"over {model_label(base)}")
+                label=f"over {model_label(base, labels)}")
     ax.axhline(0, color="black", linewidth=0.8)
     spans = {(b.lo, b.hi): b.label for buckets in data.curves.values() for b in buckets}
     ax.set_xticks([(lo + hi) / 2 for lo, hi in sorted(spans)], [spans[k] for k in sorted(spans)], fontsize=8)
     ax.set_xlabel(f"length of the generated sentence (tokens; buckets of {data.width})")
     ax.set_ylabel(f"relative BLEU-{data.n} gain of LeakGAN (%)")
-    names = ", ".join(model_label(b) for b in data.curves)
+    names = ", ".join(model_label(b, labels) for b in data.curves)
     ax.set_title(f"{dataset}, seed {seed}: LeakGAN's relative BLEU-{data.n} gain by length (cf. Figure 3)\n"
                  f"over {names}", fontsize=9)
     ax.grid(alpha=0.3)
@@ -225,7 +214,7 @@ def plot_bleu_gain(data: GainFigure, path: str | Path, dataset: str, seed: int) 
             + (f" (starting at {', '.join(str(lo) for lo in dropped)})" if dropped else ""))
     fig.text(0.01, 0.01, note, fontsize=7, color="#555", wrap=True)
     fig.tight_layout(rect=(0, 0.05, 1, 1))
-    _save(fig, path)
+    save(fig, path)
 
 
 # ---------------------------------------------------------------- Figure 4
@@ -296,9 +285,10 @@ def feature_traces(model, real, samples: dict) -> FeatureTraces:
     return FeatureTraces(project(real_features, mean, components), traces, share)
 
 
-def plot_feature_traces(data: FeatureTraces, path: str | Path, dataset: str, seed: int) -> None:
+def plot_feature_traces(data: FeatureTraces, path: str | Path, dataset: str, seed: int,
+                        labels: dict[str, str] | None = None) -> None:
     """Figure 4: real endpoints as a light scatter, each model's traces as lines with the endpoint emphasised."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 5.2), dpi=120)
     ax.scatter(data.real[:, 0], data.real[:, 1], s=5, color="#bbbbbb", alpha=0.5, linewidths=0,
                label=f"real data (f_T of {len(data.real)} test sentences)")
@@ -307,17 +297,17 @@ def plot_feature_traces(data: FeatureTraces, path: str | Path, dataset: str, see
         color = colors[i % len(colors)]
         for j, trace in enumerate(traces):
             ax.plot(trace[:, 0], trace[:, 1], color=color, marker="o", markersize=2.5, linewidth=1, alpha=0.85,
-                    label=model_label(name) if j == 0 else None)
+                    label=model_label(name, labels) if j == 0 else None)
             ax.scatter(trace[-1, 0], trace[-1, 1], s=60, color=color, edgecolors="black", linewidths=0.8, zorder=3)
     ax.set_xlabel(f"PCA-x ({100 * data.explained[0]:.0f}% of the real features' variance)")
     ax.set_ylabel(f"PCA-y ({100 * data.explained[1]:.0f}%)")
-    names = ", ".join(model_label(n) for n in data.traces)
+    names = ", ".join(model_label(n, labels) for n in data.traces)
     ax.set_title(f"{dataset}, seed {seed}: feature traces f_1..f_T by LeakGAN's D (cf. Figure 4)\n"
                  f"samples of {names}; PCA of real sentences' f_T", fontsize=9)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, title="large dots: f_T of the whole sentence", title_fontsize=7)
     fig.tight_layout()
-    _save(fig, path)
+    save(fig, path)
 
 
 # ---------------------------------------------------------------- Figure 5
@@ -362,7 +352,7 @@ def worker_manager_product(model, tokens) -> np.ndarray:
 
 def plot_worker_manager(data: WorkerManagerProduct, path: str | Path, dataset: str, seed: int) -> None:
     """Figure 5: a heatmap of the k dimensions × T steps, the tokens along the x axis, goal segments marked."""
-    plt = _pyplot()
+    plt = pyplot()
     T, k = data.values.shape
     fig, ax = plt.subplots(figsize=(max(7.5, 0.3 * T + 2.0), 4.2), dpi=120)
     bound = float(np.max(np.abs(data.values))) or 1.0
@@ -379,4 +369,148 @@ def plot_worker_manager(data: WorkerManagerProduct, path: str | Path, dataset: s
     ax.set_title(f"{dataset}, seed {seed}: WORKER ⊙ MANAGER along a LeakGAN sample (cf. Figure 5)\n"
                  f"line {data.row + 1} of its samples, {T} tokens, k = {k}", fontsize=9)
     fig.tight_layout()
-    _save(fig, path)
+    save(fig, path)
+
+
+# ---------------------------------------------------------------- drawing from one seed's files
+
+@dataclass
+class FigureOptions:
+    """What `leakgan figures` lets a user choose (its defaults are the command's)."""
+
+    bleu_n: int = 4
+    smoothing: str = "none"
+    bucket_width: int | None = None
+    min_count: int = 20
+    traces: int = 3
+    num_real: int = 1000
+    draw_seed: int = 42  # the config's default `seed`, which the workflow passes
+
+
+class SeedFiles:
+    """One seed's files under a dataset's results folder (leakgan.layout); a missing one is one clear line."""
+
+    def __init__(self, results: Path, dataset: str, seed: int):
+        self.results, self.dataset, self.seed = results, dataset, seed
+
+    @property
+    def folder(self) -> Path:
+        return self.results / f"seed{self.seed}"
+
+    def need(self, template: str, **fields) -> Path:
+        from leakgan import layout
+
+        path = layout.under(self.folder if "{seed}" in template else self.results, template, **fields)
+        if not path.is_file():
+            target = layout.path(template, dataset=self.dataset, seed=self.seed, **fields)
+            raise UserError(f"{path}: not found; make it with `snakemake --cores 1 -- {target}`")
+        return path
+
+    def data(self, name: str) -> Path:
+        from leakgan import layout
+
+        return self.need(layout.DATA_FILE, name=name)
+
+    def samples(self, model: str) -> Path:
+        from leakgan import layout
+
+        return self.need(layout.SAMPLE_IDS, model=model, variant="")
+
+    def has_samples(self, model: str) -> bool:
+        from leakgan import layout
+
+        return layout.under(self.folder, layout.SAMPLE_IDS, model=model, variant="").is_file()
+
+    def reference_model(self):
+        """The reference model's (LeakGAN's) final model of the seed: its D gives every feature of Figure 4."""
+        from leakgan import layout
+        from leakgan.registry import load_model_and_checkpoint
+
+        spec = registry.reference()
+        path = self.need(layout.CHECKPOINT, model=spec.name, stage=spec.final_stage)
+        model, ckpt = load_model_and_checkpoint(path)
+        if ckpt["model"] != spec.name:
+            raise UserError(f"{path}: a checkpoint of model '{ckpt['model']}', not {spec.label}'s; re-run its training")
+        return model
+
+
+def read_ids(path: Path, vocab: dict, seq_len: int | None = None):
+    """A token file as a LongTensor, checked against the vocabulary (and the model's length when given)."""
+    import torch
+
+    from leakgan.io import read_tokens
+
+    tokens = torch.from_numpy(read_tokens(path, vocab["size"]))
+    if seq_len is not None and tokens.shape[1] != seq_len:
+        raise UserError(f"{path}: sequences of {tokens.shape[1]} tokens, but the reference model makes {seq_len}")
+    return tokens
+
+
+def reference_last(models: list[str]) -> list[str]:
+    """The models with the reference model last (drawn on top of the others)."""
+    reference = registry.reference().name
+    return [m for m in models if m != reference] + [m for m in models if m == reference]
+
+
+def draw_figure3(files: SeedFiles, vocab: dict, vocab_path: Path, models: list[str], options: FigureOptions,
+                 path: Path, labels: dict) -> None:
+    from leakgan.eval.scores import decode
+
+    samples = {m: decode(read_ids(files.samples(m), vocab), vocab, str(vocab_path)) for m in models}
+    references = decode(read_ids(files.data("test.txt"), vocab), vocab, str(vocab_path))
+    data = bleu_gain_by_length(samples, references, options.bleu_n, options.smoothing, options.bucket_width,
+                               options.min_count)
+    plot_bleu_gain(data, path, files.dataset, files.seed, labels)
+
+
+def draw_figure4(files: SeedFiles, vocab: dict, model, models: list[str], options: FigureOptions, path: Path,
+                 labels: dict) -> None:
+    seq_len = model.cfg.seq_len
+    real = read_ids(files.data("test.txt"), vocab, seq_len)
+    if options.num_real:
+        real = real[pick_indices(len(real), options.num_real, options.draw_seed, "figure4/real")]
+    samples = {}
+    for name in reference_last(models):
+        tokens = read_ids(files.samples(name), vocab, seq_len)
+        samples[name] = tokens[pick_indices(len(tokens), options.traces, options.draw_seed, f"figure4/{name}")]
+    plot_feature_traces(feature_traces(model, real, samples), path, files.dataset, files.seed, labels)
+
+
+def draw_figure5(files: SeedFiles, vocab: dict, model, options: FigureOptions, path: Path) -> None:
+    """One seeded sample of the reference model (non-empty on real text), cut at its first padding token."""
+    from leakgan.eval.scores import sentence_ids
+
+    samples_path = files.samples(registry.reference().name)
+    tokens = read_ids(samples_path, vocab, model.cfg.seq_len)
+    words, pad = vocab.get("tokens"), vocab.get("pad_id")
+    candidates = [i for i, row in enumerate(tokens.tolist()) if pad is None or row[0] != pad]
+    if not candidates:
+        raise UserError(f"{samples_path}: every sample is empty; Figure 5 needs a sentence")
+    row = candidates[pick_indices(len(candidates), 1, options.draw_seed, "figure5")[0]]
+    ids = sentence_ids(tokens[row].tolist(), pad)
+    values = worker_manager_product(model, tokens[row])[:len(ids)]
+    labels = [words[t] if words else str(t) for t in ids]
+    plot_worker_manager(WorkerManagerProduct(values, labels, row, model.cfg.step_size), path, files.dataset,
+                        files.seed)
+
+
+def draw(files: SeedFiles, figures: list[str], models: list[str], options: FigureOptions, out: Path,
+         labels: dict) -> None:
+    """Figures `figures` ("3", "4", "5") of one seed as out/figure<n>.png."""
+    from leakgan.io import read_vocab
+
+    vocab_path = files.data("vocab.json")
+    vocab = read_vocab(vocab_path)
+    text = bool(vocab.get("tokens"))
+    model = None
+    for figure in figures:
+        path = out / f"figure{figure}.png"
+        drawn = figure_models(models, int(figure), text)
+        if figure == "3":
+            draw_figure3(files, vocab, vocab_path, drawn, options, path, labels)
+            continue
+        model = model if model is not None else files.reference_model()
+        if figure == "4":
+            draw_figure4(files, vocab, model, drawn, options, path, labels)
+        else:
+            draw_figure5(files, vocab, model, options, path)

@@ -22,7 +22,7 @@ value (a bug); ranks here are always by value.
 
 The block's evaluation α (`temperature`: 0.6667, the authors' logits × 1.5)
 is the same under both semantics. Explicit values always win over the preset.
-This module imports nothing heavy: the config layer resolves with it.
+This module imports nothing heavy: the config layer resolves with it, once (`leakgan.config.resolve`).
 """
 from __future__ import annotations
 
@@ -58,6 +58,15 @@ def preset(semantics: str, dataset_type: str) -> dict:
         value = options[semantics]
         values[key] = value(dataset_type) if callable(value) else value
     return values
+
+
+def unresolved(settings: Mapping) -> list[str]:
+    """The preset keys of a block that are still null although its semantics gives them a value."""
+    if "semantics" not in settings or settings["semantics"] not in SEMANTICS:
+        return []
+    values = {kind: preset(settings["semantics"], kind) for kind in ("synthetic", "text")}
+    return [k for k in PRESET_KEYS if k in settings and settings[k] is None
+            and any(v[k] is not None for v in values.values())]
 
 
 def resolve(settings: Mapping, dataset_type: str) -> dict:

@@ -1,16 +1,16 @@
 """The quality-diversity frontier on the standard oracle: MLE, SeqGAN and LeakGAN over several seeds.
 
 Run (from the repository root; about an hour on 2 CPU cores at the default schedule):
-    python benchmarks/frontier.py > benchmarks/out/frontier.txt 2>&1
-    python benchmarks/frontier.py --smoke        # the whole path at tiny sizes (a few minutes; numbers mean nothing)
+    python experiments/frontier.py > experiments/out/frontier.txt 2>&1
+    python experiments/frontier.py --smoke        # the whole path at tiny sizes (a few minutes; numbers mean nothing)
 
 The experiment is the pipeline itself: this script writes a config overlay
 (printed at the top: the schedule), runs `snakemake` in a work folder
-(benchmarks/out/frontier/ by default) for results/synthetic-20/nll.json and
+(experiments/out/frontier/ by default) for results/synthetic-20/nll.json and
 the frontier figure, then prints the tables the report shows — every model at
 its own α and at α = 1, the frontier (oracle NLL / NLL-test at each α), the
 models at equal diversity (where their NLL-test equals MLE's at α = 1), the
-budgets — and copies the figure to benchmarks/out/frontier.png.
+budgets — and copies the figure to experiments/out/frontier.png.
 
 Needs the standard oracle (target_params.pkl) at
 ../shared/data/oracle/target_params.pkl relative to the repository root (or
@@ -36,7 +36,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from leakgan.metrics.report import all_tables, markdown_table, run_note  # noqa: E402
+from leakgan.report.render import markdown_table, run_note  # noqa: E402
+from leakgan.report.tables import all_tables  # noqa: E402
 
 DEFAULT_ORACLE = ROOT.parent / "shared" / "data" / "oracle" / "target_params.pkl"
 REDUCED_D = {"dis_emb_dim": 64, "filter_sizes": [1, 2, 3, 4, 5, 10, 15, 20], "num_filters": [50] * 8}
@@ -98,8 +99,8 @@ def main() -> int:
     p.add_argument("--mle-epochs", type=int, default=12, help="MLE epochs (and SeqGAN's pretraining epochs)")
     p.add_argument("--adversarial-epochs", type=int, default=30, help="adversarial epochs of SeqGAN and LeakGAN")
     p.add_argument("--cores", type=int, default=2, help="snakemake --cores (training jobs run one thread each)")
-    p.add_argument("--workdir", default=str(ROOT / "benchmarks" / "out" / "frontier"))
-    p.add_argument("--figure", default=str(ROOT / "benchmarks" / "out" / "frontier.png"),
+    p.add_argument("--workdir", default=str(ROOT / "experiments" / "out" / "frontier"))
+    p.add_argument("--figure", default=str(ROOT / "experiments" / "out" / "frontier.png"),
                    help="where to copy the frontier figure")
     p.add_argument("--smoke", action="store_true", help="tiny sizes: checks the whole path (numbers mean nothing)")
     a = p.parse_args()
@@ -108,7 +109,7 @@ def main() -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     config = overlay(a)
     (workdir / "frontier.yaml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    print("# Quality-diversity frontier on synthetic-20 (benchmarks/frontier.py)\n")
+    print("# Quality-diversity frontier on synthetic-20 (experiments/frontier.py)\n")
     print("Schedule (config overlay on config.yaml):\n")
     print("```yaml\n" + yaml.safe_dump(config, sort_keys=False).rstrip() + "\n```\n", flush=True)
 

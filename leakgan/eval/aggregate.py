@@ -19,10 +19,20 @@ frontier α with the same α, equal diversity with equal diversity.
 from __future__ import annotations
 
 import math
+from leakgan import registry
 from leakgan.layout import entry_name, split_entry
 
-REFERENCE = "leakgan"  # the model every other one is tested against (the paper's comparison)
-BASELINE = "mle"  # whose NLL-test at α = 1 defines "equal diversity"
+
+
+def reference() -> str:
+    """The model every other one is tested against (the registry's reference: the paper's LeakGAN)."""
+    return registry.reference().name
+
+
+def baseline() -> str:
+    """The model whose NLL-test at α = 1 defines "equal diversity" (the registry's baseline: MLE)."""
+    return registry.baseline().name
+
 DIVERSITY_KEY = "nll_test"  # the diversity axis of the frontier (lower: the model covers the data better)
 TEST_NAME = "Welch's two-sided t-test (scipy.stats.ttest_ind, equal_var=False) against LeakGAN's same row"
 NOT_METRICS = {"temperature", "num_samples"}  # numbers of a scores entry that describe it rather than score it
@@ -162,7 +172,7 @@ def interpolate_at(points: list[dict], target: float, key: str = DIVERSITY_KEY) 
 
 def equal_diversity(frontier: dict[str, list[dict]]) -> dict[str, dict | None]:
     """Every model's frontier at the MLE baseline's NLL-test at α = 1 (one seed); {} without that point."""
-    base = next((p for p in frontier.get(BASELINE, []) if p.get("temperature") == 1.0), None)
+    base = next((p for p in frontier.get(baseline(), []) if p.get("temperature") == 1.0), None)
     if base is None or not _is_number(base.get(DIVERSITY_KEY)):
         return {}
     return {model: interpolate_at(points, base[DIVERSITY_KEY]) for model, points in frontier.items()}
@@ -180,12 +190,12 @@ def mle_at_same_diversity(frontier: dict[str, list[dict]]) -> dict[str, list[dic
     not reach that NLL-test. This is the reverse view of `equal_diversity`:
     does the model beat MLE sampled as diversely?
     """
-    base = frontier.get(BASELINE)
+    base = frontier.get(baseline())
     if not base:
         return {}
     out: dict[str, list[dict]] = {}
     for model, points in frontier.items():
-        if model == BASELINE:
+        if model == baseline():
             continue
         rows = []
         for point in points:
@@ -206,7 +216,7 @@ def mle_at_same_diversity(frontier: dict[str, list[dict]]) -> dict[str, list[dic
 
 
 def _reference_entry(name: str) -> str:
-    return entry_name(REFERENCE, split_entry(name)[1])
+    return entry_name(reference(), split_entry(name)[1])
 
 
 def aggregate(runs: dict[int, dict], meta: dict | None = None) -> dict:
@@ -236,7 +246,7 @@ def aggregate(runs: dict[int, dict], meta: dict | None = None) -> dict:
                 points = [p for s in seeds for p in runs[s].get("frontier", {}).get(model, [])
                           if p["temperature"] == alpha]
                 rows[f"{model}@{alpha}"] = aggregate_entries(points)
-        add_p_values(rows, lambda n: f"{REFERENCE}@{n.rpartition('@')[2]}")
+        add_p_values(rows, lambda n: f"{reference()}@{n.rpartition('@')[2]}")
         for name, row in rows.items():
             frontier.setdefault(name.rpartition("@")[0], []).append(row)
         result["frontier"] = frontier
@@ -248,7 +258,7 @@ def aggregate(runs: dict[int, dict], meta: dict | None = None) -> dict:
                 points = [p[model] for p in per_seed if p.get(model) is not None]
                 equal[model] = aggregate_entries(points) if points else {"stats": {}, "reached_in": 0}
                 equal[model]["reached_in"] = len(points)
-            add_p_values(equal, lambda n: REFERENCE)
+            add_p_values(equal, lambda n: reference())
             result["equal_diversity"] = equal
 
         per_seed_mle = [mle_at_same_diversity(runs[s].get("frontier", {})) for s in seeds]

@@ -1,8 +1,8 @@
 """What does the leak do? An ablation of LeakGAN's adversarial phase on the standard oracle, over seeds.
 
 Run (from the repository root; about 45 minutes on 2 CPU cores at the default schedule):
-    python benchmarks/adversarial_ablation.py > benchmarks/out/ablation.txt 2>&1
-    python benchmarks/adversarial_ablation.py --smoke    # the whole path at tiny sizes (numbers mean nothing)
+    python experiments/adversarial_ablation.py > experiments/out/ablation.txt 2>&1
+    python experiments/adversarial_ablation.py --smoke    # the whole path at tiny sizes (numbers mean nothing)
 
 Every arm continues the same pretrained LeakGAN of each seed (config `arms`):
   (a) leakgan             the paper's update (Eq. 7-11)
@@ -11,7 +11,7 @@ Every arm continues the same pretrained LeakGAN of each seed (config `arms`):
   (d) leakgan_mle         plain MLE continuation: as many supervised generator updates
   (e) leakgan_constant    the paper's update with a constant reward (no information from D)
 beside the MLE baseline. The script writes a config overlay (printed at the top:
-the schedule), runs the pipeline in a work folder (benchmarks/out/ablation/ by
+the schedule), runs the pipeline in a work folder (experiments/out/ablation/ by
 default) for results/synthetic-20/nll.json, and prints per arm the oracle NLL and
 NLL-test at α = 1 and α = 2/3 (mean ± std over seeds, Welch's p against the
 paper's update) and the arm at equal diversity (its frontier where its NLL-test
@@ -35,10 +35,11 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(ROOT / "experiments"))
 
 from frontier import DEFAULT_ORACLE, REDUCED_D, run_workflow  # noqa: E402
-from leakgan.metrics.report import all_tables, markdown_table, run_note  # noqa: E402
+from leakgan.report.render import markdown_table, run_note  # noqa: E402
+from leakgan.report.tables import all_tables  # noqa: E402
 
 ARMS = {  # model name -> the arm's letter and description in the issue's terms
     "leakgan": "(a) paper's update",
@@ -121,7 +122,7 @@ def main() -> int:
     p.add_argument("--pretrain-epochs", type=int, default=4, help="LeakGAN's pretraining G epochs (one round)")
     p.add_argument("--adversarial-epochs", type=int, default=30, help="adversarial epochs of every arm")
     p.add_argument("--cores", type=int, default=2, help="snakemake --cores (training jobs run one thread each)")
-    p.add_argument("--workdir", default=str(ROOT / "benchmarks" / "out" / "ablation"))
+    p.add_argument("--workdir", default=str(ROOT / "experiments" / "out" / "ablation"))
     p.add_argument("--smoke", action="store_true", help="tiny sizes: checks the whole path (numbers mean nothing)")
     a = p.parse_args()
 
@@ -130,7 +131,7 @@ def main() -> int:
     config = overlay(a)
     configfile = workdir / "ablation.yaml"
     configfile.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    print("# Ablation of LeakGAN's adversarial phase on synthetic-20 (benchmarks/adversarial_ablation.py)\n")
+    print("# Ablation of LeakGAN's adversarial phase on synthetic-20 (experiments/adversarial_ablation.py)\n")
     print("Schedule (config overlay on config.yaml):\n")
     print("```yaml\n" + yaml.safe_dump(config, sort_keys=False).rstrip() + "\n```\n", flush=True)
 

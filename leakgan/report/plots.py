@@ -1,0 +1,149 @@
+"""The report's plots: Figure 2's training curves and the quality-diversity frontier, saved by one `save`."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from leakgan import registry
+from leakgan.errors import UserError
+from leakgan.io import atomic_path
+from leakgan.report.labels import alpha_text, labels_of, model_label, row_order
+from leakgan.report.paper_numbers import REAL
+from leakgan.report.tables import is_nll_result, quality_key
+
+
+def pyplot():
+    """matplotlib's pyplot on the file-only backend."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save(fig, path: str | Path) -> None:
+    """Write a figure as PNG atomically (no software stamp, so the same figure gives the same bytes) and close it."""
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", metadata={"Software": None})
+    pyplot().close(fig)
+
+
+def curve_key(result: dict) -> tuple[str, str]:
+    """What the training curves show: oracle NLL (synthetic data) or BLEU-2 of fresh samples (real text)."""
+    return ("oracle_nll", "oracle NLL") if is_nll_result(result) else ("bleu2", "BLEU-2 against the test set")
+
+
+def curve_series(result: dict) -> tuple[dict[str, tuple[list[float], list[float]]], float | None]:
+    """Label -> (epochs, oracle NLL or BLEU-2) per model, and the epoch where the adversarial training starts.
+
+    LeakGAN's adversarial epochs continue its pretraining epochs on one axis, as in Figure 2.
+    """
+    labels = labels_of(result)
+    series: dict[str, tuple[list[float], list[float]]] = {}
+    adversarial_start = None
+    for name in row_order(labels, result.get("models", {})):
+        scores = result["models"][name]
+        curve = scores.get("curve") or []
+        if not curve:
+            continue
+        stages = [p.get("stage") or p.get("phase") for p in curve]
+        pretrain_epochs = max((p["epoch"] for p, s in zip(curve, stages) if s == "pretrain"), default=0)
+        if "adversarial" in stages:
+            adversarial_start = pretrain_epochs
+        xs, ys = [], []
+        key = curve_key(result)[0]
+        for point, stage in zip(curve, stages):
+            if point.get(key) is None:
+                continue
+            offset = pretrain_epochs if stage == "adversarial" else 0
+            xs.append(point["epoch"] + offset)
+            ys.append(point[key])
+        if xs:
+            # Each model says whether its curve is sampled at its evaluation α or at α = 1.
+            spec = registry.models().get(name)
+            alpha = scores.get("temperature") if spec is not None and spec.curve_at_model_temperature else 1.0
+            series[f"{model_label(labels, name)} (α={alpha_text(alpha)})"] = (xs, ys)
+    return series, adversarial_start
+
+
+def plot_curves(result: dict, path: str | Path) -> None:
+    """Oracle NLL vs epoch for every model with a curve, a dashed line where adversarial training starts (Figure 2)."""
+    from matplotlib.ticker import MaxNLocator
+
+    plt = pyplot()
+
+    series, adversarial_start = curve_series(result)
+    key, label = curve_key(result)
+    if not series:
+        raise UserError(f"{result.get('dataset')}: no training curve with {label} in the results file")
+    fig, ax = plt.subplots(figsize=(7, 4.2), dpi=120)
+    for name, (xs, ys) in series.items():
+        ax.plot(xs, ys, marker="o" if len(xs) < 30 else None, markersize=3, linewidth=1.5, label=name)
+    if adversarial_start is not None:
+        ax.axvline(adversarial_start, color="black", linestyle="--", linewidth=1)
+        # At the foot of the line: early in adversarial training the curves are still high.
+        ax.annotate("adversarial →", xy=(adversarial_start, 0), xycoords=("data", "axes fraction"),
+                    xytext=(3, 4), textcoords="offset points", fontsize=8)
+    ax.set_xlabel("epoch (GANs: pretraining, then adversarial)")
+    ax.set_ylabel(label)
+    ax.set_title(f"{result.get('dataset')}: training curves (cf. paper Figure 2), scale {result.get('scale', '?')}")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(alpha=0.3)
+    # The real data's oracle NLL goes in the legend, not on the axes: as a line it
+    # would stretch the y range and flatten the curves, and Figure 2 has none.
+    real = result["models"].get(REAL, {}).get(key)
+    ax.legend(fontsize=8, title=None if real is None else f"real data: {real:.3f}", title_fontsize=8)
+    fig.tight_layout()
+    save(fig, path)
+
+
+# ---------------------------------------------------------------- the quality-diversity frontier
+
+def frontier_series(result: dict) -> dict[str, dict]:
+    """Label -> {"alpha", "x", "y", "xerr", "yerr"} per model: NLL-test (x) and quality (y) at each α."""
+    labels = labels_of(result)
+    key, _, _ = quality_key(result)
+    out = {}
+    for model in row_order(labels, result.get("frontier") or {}):
+        points = [p for p in result["frontier"][model] if p.get("nll_test") is not None and p.get(key) is not None]
+        if not points:
+            continue
+
+        def std(p, k):
+            return ((p.get("stats") or {}).get(k) or {}).get("std") or 0.0
+
+        out[model_label(labels, model)] = {"alpha": [p["temperature"] for p in points], "x": [p["nll_test"] for p in points],
+                                   "y": [p[key] for p in points], "xerr": [std(p, "nll_test") for p in points],
+                                   "yerr": [std(p, key) for p in points]}
+    return out
+
+
+def plot_frontier(result: dict, path: str | Path) -> None:
+    """Quality against NLL-test for every model as α varies (error bars: std over seeds); MLE at α = 1 marked."""
+    plt = pyplot()
+    series = frontier_series(result)
+    if not series:
+        raise UserError(f"{result.get('dataset')}: no frontier in the results; set evaluate.temperatures and re-run")
+    _, label, lower = quality_key(result)
+    fig, ax = plt.subplots(figsize=(7, 4.6), dpi=120)
+    for name, s in series.items():
+        ax.errorbar(s["x"], s["y"], xerr=s["xerr"], yerr=s["yerr"], marker="o", markersize=4, linewidth=1.5,
+                    capsize=2, label=name)
+        for x, y, a in zip(s["x"], s["y"], s["alpha"]):
+            ax.annotate(f"{a:g}", (x, y), xytext=(3, 3), textcoords="offset points", fontsize=7, color="#555")
+    baseline = registry.baseline()
+    base = next((p for p in (result.get("frontier") or {}).get(baseline.name, []) if p.get("temperature") == 1.0),
+                None)
+    if base is not None and base.get("nll_test") is not None:
+        ax.axvline(base["nll_test"], color="black", linestyle="--", linewidth=1)
+        ax.annotate(f"{baseline.label} at α = 1 (equal diversity)", xy=(base["nll_test"], 1), xycoords=("data", "axes fraction"),
+                    xytext=(3, -10), textcoords="offset points", fontsize=8)
+    ax.set_xlabel("NLL-test of the model at α (lower: covers the data better)")
+    ax.set_ylabel(f"{label} of samples at α ({'lower' if lower else 'higher'} is better)")
+    seeds = result.get("seeds") or [result.get("seed", "?")]
+    ax.set_title(f"{result.get('dataset')}: quality-diversity frontier, scale {result.get('scale', '?')}, "
+                 f"{len(seeds)} seed{'s' if len(seeds) != 1 else ''}", fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, title="numbers at points: α", title_fontsize=8)
+    fig.tight_layout()
+    save(fig, path)

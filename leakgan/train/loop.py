@@ -1,0 +1,134 @@
+"""One training loop for every model and stage: epoch, curve point, evaluation, selection, checkpoint.
+
+A trainer builds a `Run` (its model, optimizers and random streams) and hands
+it to `fit`, which does what every stage shares:
+
+    for epoch: point = run.train_epoch(epoch)
+               every eval_every epochs (and the last): point += run.evaluate(epoch); offer it to the selection
+               record the point (the live curve file grows); checkpoint the whole run when asked
+
+`fit` also resumes a run from its newest checkpoint (adversarial stages) and
+stops after `job.stop_after` (tests simulate a kill so). Evaluation draws from
+streams of its own, so evaluating never changes what training computes.
+"""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+import torch
+from tqdm import tqdm
+
+from leakgan.seeding import stage_seed, torch_generator
+from leakgan.train.checkpoints import Resumable
+from leakgan.train.job import TrainingJob
+from leakgan.train.selection import BestSelection, Budget
+
+
+class Run(Protocol):
+    """What a trainer's run offers `fit`."""
+
+    budget: Budget
+
+    def train_epoch(self, epoch: int) -> dict:
+        """Train one epoch; the curve point's training fields (losses, ...)."""
+
+    def evaluate(self, epoch: int) -> dict:
+        """The curve point's scores (NLL-test, validation NLL, oracle NLL or BLEU-2, ...)."""
+
+    def snapshot(self) -> object:
+        """What best-validation selection keeps of the run at an evaluated epoch."""
+
+    def state_dict(self) -> dict:
+        """Everything a resumed run needs: weights, optimizers, random streams, budget."""
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore what `state_dict` returned."""
+
+
+@dataclass
+class Streams:
+    """A stage's random streams: sampling (on the model's device), minibatch order (CPU), and torch's global
+    stream (dropout), all derived from the chain's seed and the stream `name`."""
+
+    sample: torch.Generator
+    shuffle: torch.Generator
+
+    @classmethod
+    def of(cls, seed: int, name: str, device) -> "Streams":
+        streams = cls(torch_generator(seed, f"{name}-sample", device), torch_generator(seed, f"{name}-shuffle"))
+        torch.manual_seed(stage_seed(seed, f"{name}-dropout"))  # D's dropout draws from torch's global stream
+        return streams
+
+    def state_dict(self) -> dict:
+        return {"sample_rng": self.sample.get_state(), "shuffle_rng": self.shuffle.get_state(),
+                "torch_rng": torch.get_rng_state()}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.sample.set_state(state["sample_rng"])
+        self.shuffle.set_state(state["shuffle_rng"])
+        torch.set_rng_state(state["torch_rng"])
+
+
+def mean_of(steps: list[dict]) -> dict:
+    """The mean of each field over several steps' results."""
+    return {k: sum(step[k] for step in steps) / len(steps) for k in steps[0]}
+
+
+def is_evaluated(epoch: int, eval_every: int, epochs: int) -> bool:
+    """Whether `fit` evaluates after `epoch`: every eval_every epochs and after the last."""
+    return epoch % eval_every == 0 or epoch == epochs
+
+
+def fit(run: Run, job: TrainingJob, *, epochs: int, eval_every: int, desc: str,
+        untrained: dict | None = None, selection: BestSelection | None = None,
+        checkpoints: Resumable | None = None, checkpoint_every: int = 0, record: str = "every",
+        postfix: Callable[[dict], dict] | None = None) -> list[dict] | None:
+    """Train epochs 1..epochs of `run` (resuming after the newest checkpoint when `checkpoints` is given).
+
+    `untrained`, when given, is the epoch-0 point's training fields: the model is evaluated before training.
+    `record`: "every" epoch is a curve point, or only the "evaluated" ones.
+    Returns the curve, or None when the run stopped after `job.stop_after` on purpose.
+    """
+    curve: list[dict] = []
+    start = 0
+    if checkpoints is not None:
+        start, curve = checkpoints.resume(run, lambda epoch: is_evaluated(epoch, eval_every, epochs), epochs)
+        job.resumed(curve)
+
+    def evaluate(epoch: int, point: dict) -> None:
+        scores = run.evaluate(epoch)
+        point.update(scores)
+        if selection is not None and selection.offer(epoch, point.get("nll_valid"), run.snapshot):
+            point["selected"] = True
+        if checkpoints is not None:
+            checkpoints.evaluated(epoch, [*scores, "selected"])
+
+    if untrained is not None and start == 0:
+        point = {"epoch": 0, **untrained}
+        evaluate(0, point)
+        job.record(curve, point)
+    bar = tqdm(range(start + 1, epochs + 1), desc=desc, unit="epoch", file=sys.stderr, mininterval=1.0,
+               initial=start, total=epochs)
+    for epoch in bar:
+        point = {"epoch": epoch, **run.train_epoch(epoch)}
+        run.budget.epochs += 1
+        evaluated = is_evaluated(epoch, eval_every, epochs)
+        if evaluated:
+            evaluate(epoch, point)
+        if evaluated or record == "every":
+            job.record(curve, point)
+            if postfix is not None:
+                bar.set_postfix(postfix(point))
+        if checkpoints is not None and (epoch % checkpoint_every == 0 or epoch == job.stop_after):
+            checkpoints.save(epoch, run, curve)
+        if epoch == job.stop_after:
+            return None
+    bar.close()
+    return curve
+
+
+def rounded(point: dict, keys) -> dict:
+    """The progress bar's view of a curve point: the given fields, rounded."""
+    return {k: round(point[k], 3) for k in keys if isinstance(point.get(k), float)}
