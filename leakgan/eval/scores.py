@@ -28,7 +28,7 @@ def decode(tokens: torch.Tensor, vocab: dict, vocab_path: str = "vocab.json") ->
     if not words:
         raise UserError(f"{vocab_path}: has no 'tokens' list to decode with; re-run the data stage")
     pad = vocab.get("pad_id")
-    return [[words[t] for t in row if t != pad] for row in tokens.tolist()]  # TRANSITION
+    return [[words[t] for t in sentence_ids(row, pad)] for row in tokens.tolist()]
 
 
 def format_lines(rows: list[list[int]], vocab: dict | None, pad_id: int | None = None) -> str:
@@ -94,7 +94,7 @@ def curve_point_scores(samples: torch.Tensor, oracle, references, pad_id: int | 
     if references is not None:
         from leakgan.eval.bleu import bleu_scores
 
-        hypotheses = [[t for t in row if t != pad_id] for row in samples.tolist()]  # TRANSITION
+        hypotheses = [sentence_ids(row, pad_id) for row in samples.tolist()]
         return {"bleu2": bleu_scores(hypotheses, references, max_n=2)[2]}
     return {}
 
@@ -103,5 +103,5 @@ def reference_set(test: torch.Tensor, pad_id: int | None):
     """The test sentences as a BLEU-2 reference set (cut at their padding, empty ones dropped); None if none is left."""
     from leakgan.eval.bleu import ReferenceSet
 
-    rows = [r for r in ([t for t in row if t != pad_id] for row in test.tolist()) if r]  # TRANSITION
+    rows = [r for r in (sentence_ids(row, pad_id) for row in test.tolist()) if r]
     return ReferenceSet(rows, max_n=2) if rows else None
