@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 CORES  ?= 2
 
-.PHONY: run test test-cluster install clean-results
+.PHONY: run test test-fast test-cluster install clean-results
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,14 +23,19 @@ run: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/snakemake --profile profiles/default --cores $(CORES) --config scale=demo -- results/synthetic-20/nll.json
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/leakgan table results/synthetic-20/nll.json
 
+# Every tier: unit, workflow (dry runs, lint) and e2e (whole smoke runs); a few minutes.
 test: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q --durations=15
+
+# The fast tiers only: the package's unit tests and the workflow's dry runs and checks (no training run).
+test-fast: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q --durations=15 tests/unit tests/workflow
 
 # The workflow on a one-node SLURM cluster started on this machine (needs root: it installs
 # slurm-wlm and munge with apt-get when missing); 10 to 25 minutes on 2 cores.
 test-cluster: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[test,slurm]"
-	LEAKGAN_CLUSTER_TEST=1 PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q -m cluster --durations=10 tests/test_cluster.py
+	LEAKGAN_CLUSTER_TEST=1 PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q -m cluster --durations=10 tests/cluster/test_cluster.py
 
 clean-results:
 	rm -rf results logs checkpoints benchmarks/out .snakemake

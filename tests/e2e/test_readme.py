@@ -1,4 +1,7 @@
-"""The README tells the truth about `make run`: its command, run at smoke scale, prints a table of the README's form."""
+"""The README tells the truth about `make run`: its command, run at smoke scale, prints a table of the README's form.
+
+The command runs in a copy of the shared synthetic run, whose chains it reuses (its own model list re-gathers
+the results only)."""
 from __future__ import annotations
 
 import re
@@ -8,6 +11,7 @@ import subprocess
 import pytest
 
 from tests.conftest import REPO, tool_env
+from tests.e2e.conftest import copy_run
 
 pytestmark = pytest.mark.slow
 
@@ -47,7 +51,8 @@ def shape(line: str) -> list[str]:
     return [re.sub(r"\d+", "9", cell) for cell in line.split()]
 
 
-def test_make_run_prints_the_table_the_readme_shows(tmp_path):
+def test_make_run_prints_the_table_the_readme_shows(tmp_path, synthetic_run):
+    workdir = copy_run(synthetic_run, tmp_path / "run")
     commands = make_run_commands()
     assert [c[0] for c in commands] == ["snakemake", "leakgan"]
     snake, table = commands
@@ -55,9 +60,9 @@ def test_make_run_prints_the_table_the_readme_shows(tmp_path):
     snake = [("scale=smoke" if w == "scale=demo" else w) for w in snake]
     # the profile path is relative to the repository, the results to the work folder
     snake = [str(REPO / w) if w.startswith("profiles/") else w for w in snake]
-    snake[1:1] = ["-s", str(REPO / "Snakefile"), "-d", str(tmp_path)]
-    subprocess.run(snake, cwd=tmp_path, env=tool_env(), check=True, capture_output=True, timeout=900)
-    printed = subprocess.run(table, cwd=tmp_path, env=tool_env(), check=True, capture_output=True, text=True,
+    snake[1:1] = ["-s", str(REPO / "Snakefile"), "-d", str(workdir)]
+    subprocess.run(snake, cwd=workdir, env=tool_env(), check=True, capture_output=True, timeout=900)
+    printed = subprocess.run(table, cwd=workdir, env=tool_env(), check=True, capture_output=True, text=True,
                              timeout=120).stdout.splitlines()
     expected = readme_table()
     assert printed[0] == expected[0].replace("scale=demo", "scale=smoke")

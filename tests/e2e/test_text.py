@@ -1,4 +1,4 @@
-"""The smoke pipeline on real text: COCO captions from the shared data → bleu.json."""
+"""The shared smoke run on real text: COCO captions from the shared data → bleu.json and the report."""
 from __future__ import annotations
 
 import json
@@ -6,22 +6,18 @@ import math
 
 import pytest
 
-from tests.conftest import require_shared, snakemake
+from tests.conftest import require_shared
+from tests.e2e.conftest import ALL_MODELS
 
 pytestmark = pytest.mark.slow
 
 
-def test_coco_smoke_pipeline_writes_bleu_json(tmp_path):
+def test_coco_smoke_pipeline_writes_bleu_json(coco_run):
+    tmp_path = coco_run
     train = require_shared("coco", "train_captions.txt")
-    test = require_shared("coco", "test_captions.txt")
-    coco = f"datasets={{coco: {{source: {train}, format: text, test_source: {test}}}}}"
-    models = "models=[mle, seqgan, seqgan_rescaled, rankgan, leakgan]"
-    report = "report={datasets: [coco], num_samples: 3}"
-    snakemake(tmp_path, "--config", "scale=smoke", models, coco, report, "--", "results/coco/bleu.json",
-              "results/tables.md")
     result = json.loads((tmp_path / "results/coco/bleu.json").read_text())
     assert result["dataset"] == "coco" and result["scale"] == "smoke" and result["max_len"] == 32
-    assert set(result["models"]) == {"mle", "seqgan", "seqgan_rescaled", "rankgan", "leakgan", "leakgan_matched"}
+    assert set(result["models"]) == {*ALL_MODELS, "leakgan_matched"}
     vocab = json.loads((tmp_path / "results/coco/data/vocab.json").read_text())
     words = set(vocab["tokens"]) - {vocab["tokens"][vocab["pad_id"]]}
     for name, scores in result["models"].items():
@@ -51,3 +47,19 @@ def test_coco_smoke_pipeline_writes_bleu_json(tmp_path):
         assert label in table, label
     stats = json.loads((tmp_path / "results/coco/data/stats.json").read_text())
     assert stats["lines_read"] == len(train.read_text(encoding="utf-8").splitlines())
+
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_report_of_the_coco_run_has_its_tables_curves_frontier_and_figures(coco_run):
+    report = coco_run / "results" / "report"
+    html = (report / "tables.html").read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and "coco: BLEU (Table 3" in html
+    # the random samples of every model, in the Markdown and the HTML
+    markdown = (coco_run / "results" / "tables.md").read_text(encoding="utf-8")
+    assert "### coco: 3 random samples from LeakGAN (α=1)" in markdown
+    for name in ("bleu_curve.png", "frontier.png", "figure3.png", "figure4.png", "figure5.png"):
+        assert (report / "coco" / name).read_bytes()[:8] == PNG_MAGIC, name
+    for figure in (3, 4, 5):
+        assert (coco_run / "logs" / "report" / "coco" / f"figure{figure}.log").exists()

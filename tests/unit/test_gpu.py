@@ -7,12 +7,14 @@ import copy
 import pytest
 import torch
 
+from leakgan import registry
 from leakgan.models.prefix_features import prefix_features
 from leakgan.train.discriminator import DiscriminatorStep
-from leakgan.train.leakgan import LeakGANRun, LeakGANSettings, adversarial_step, build_model
+from leakgan.train.leakgan import LeakGANRun, adversarial_step, build_model
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 
+LeakGANSettings = registry.get("leakgan").settings
 V, T = 50, 12
 
 
@@ -40,7 +42,8 @@ def test_incremental_features_on_cuda_equal_the_full_cnn_and_the_cpu():
 
 def test_graphed_discriminator_steps_update_like_eager_steps():
     graphed, eager = cuda_run(), cuda_run()
-    step = DiscriminatorStep(graphed)
+    step = DiscriminatorStep(graphed.model.discriminator, graphed.dis_opt, graphed.settings.dis_batch_size,
+                             graphed.device)
     assert step.reason == "cuda graph"
     # capture's warm-up steps must leave D and its optimizer as they were
     for a, b in zip(graphed.model.discriminator.parameters(), eager.model.discriminator.parameters()):

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.conftest import REPO
+
 PACKAGES = {"leakgan": REPO / "leakgan", "leakgan.kernels": REPO / "kernels"}
 
 

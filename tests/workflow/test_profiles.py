@@ -1,5 +1,5 @@
 """The Snakemake profiles: every key is an option Snakemake knows, and a dry run through each plans
-the same jobs as a plain local dry run (no cluster needed; tests/test_cluster.py runs one)."""
+the same jobs as a plain local dry run (no cluster needed; tests/cluster/test_cluster.py runs one)."""
 from __future__ import annotations
 
 import subprocess

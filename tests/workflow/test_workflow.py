@@ -94,7 +94,7 @@ def test_smoke_dry_run_plans_the_synthetic_20_jobs(tmp_path):
     # one seed (seeds: [42]): mle and leakgan, LeakGAN also at the matched α, each model's frontier
     assert planned_jobs(proc.stdout) == {
         "oracle": 1, "pretrain": 2, "adversarial": 1, "sample": 3, "sample_real": 1, "evaluate_synthetic": 4,
-        "frontier": 2, "nll": 1, "aggregate_nll": 1,
+        "frontier": 2, "collect": 1, "aggregate": 1,
     }
 
 
@@ -102,7 +102,7 @@ def test_seeds_make_one_chain_each_and_share_the_data_stages(tmp_path):
     proc = snakemake(tmp_path, "-n", *SMOKE, "seeds=[1, 2, 3]", "--", "results/synthetic-20/nll.json", timeout=120)
     assert planned_jobs(proc.stdout) == {
         "oracle": 1, "pretrain": 6, "adversarial": 3, "sample": 9, "sample_real": 3, "evaluate_synthetic": 12,
-        "frontier": 6, "nll": 3, "aggregate_nll": 1,
+        "frontier": 6, "collect": 3, "aggregate": 1,
     }
     # a dataset's own seeds win over the global list
     own = snakemake(tmp_path, "-n", *SMOKE, "seeds=[1, 2, 3]", "datasets={synthetic-20: {seeds: [5]}}", "--",

@@ -10,11 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from leakgan import cli, config as leakgan_config
+from leakgan import cli
+from leakgan.config import resolve as leakgan_config
 from leakgan.data import sources
 from leakgan.data.tokenize import Tokenizer, poem_shape_ok
+from tests.conftest import REPO, SHARED_DATA, require_shared
+from tests.unit.oneline import assert_nothing_written, assert_one_line
+from tests.unit.oneline import prepare as prepare_stage
+from tests.unit.oneline import run as run_stage
 
-DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+DATA = SHARED_DATA
 OUTPUTS = ("train.txt", "test.txt", "vocab.json", "train.words.txt", "test.words.txt", "stats.json")
 
 
@@ -297,18 +302,6 @@ def test_pad_token_in_the_corpus(tmp_path, capsys):
 
 # ---------------------------------------------------------------- config and rules
 
-def test_config_yaml_text_blocks_validate_and_unknown_keys_are_named():
-    root = Path(__file__).resolve().parents[1]
-    cfg = leakgan_config.load(root / "config.yaml")
-    assert cfg["datasets"]["wmt"]["min_freq"] == 4050 and cfg["datasets"]["wmt"]["min_len"] == 20
-    assert cfg["datasets"]["coco"]["min_freq"] == 10 and cfg["datasets"]["coco"]["num_train"] == 80000
-    assert cfg["datasets"]["poems"]["poem_shape"] == [4, 5]
-    with pytest.raises(leakgan_config.ConfigError, match="config key 'datasets.coco.min_frq' is not known"):
-        leakgan_config.load(root / "config.yaml", {"datasets": {"coco": {"min_frq": 3}}})
-    with pytest.raises(leakgan_config.ConfigError, match="datasets.coco.pre_tokenizer"):
-        leakgan_config.load(root / "config.yaml", {"datasets": {"coco": {"pre_tokenizer": "bpe"}}})
-
-
 def test_raw_files_of_url_and_local_sources():
     block = {"source": "https://example.org/data/news.gz", "sha256": "ab" * 32,
              "test_source": "file:///srv/other/news.gz"}
@@ -424,3 +417,109 @@ def test_num_test_all_needs_a_test_source_and_bad_values_are_named(tmp_path, cap
     rc, err = prepare(capsys, out, "news", {"type": "text", "max_len": 51, "num_train": "all", "num_test": 10000}, source)
     assert_failed(rc, err, out, "only 10000 sentences are left after filtering", "none would be left for training",
                   "datasets.news.num_test")
+
+
+# ---------------------------------------------------------------- what the stage says (issue #15)
+
+@pytest.mark.parametrize("settings,message", [
+    ({"max_len": "x"}, "config.yaml: datasets.mine.num_test must be set"),
+    ({"max_len": "x", "num_train": 3, "num_test": 1},
+     "config key 'datasets.mine.max_len': 'x' is not of type 'integer' "
+     "[longest sentence kept, in tokens; also the padded length of train.txt/test.txt]"),
+    ({"max_len": 5, "num_train": 1.5, "num_test": 1}, "config key 'datasets.mine.num_train': 1.5 is not an integer "
+                                                      "(write it without '.0')"),
+    ({"max_len": 5, "num_train": 3, "num_test": 1, "lowercase": "yes"}, "config key 'datasets.mine.lowercase': 'yes' "
+     "is not of type 'boolean' [lower-case every sentence after NFC normalisation]"),
+])
+def test_prepare_with_wrongly_typed_settings_is_one_line(tmp_path, capsys, settings, message):
+    src = tmp_path / "c.txt"
+    src.write_text("a b c\n" * 50, encoding="utf-8")
+    out = tmp_path / "out"
+    rc, err = run_stage(capsys, "prepare", "--dataset", "mine", "--settings", json.dumps(settings), "--source", src,
+                  "--seed", "1", "--out-dir", out, "--no-progress")
+    assert_one_line(rc, err, "prepare", message)
+    assert_nothing_written(out)
+
+
+def test_prepare_says_which_filter_dropped_how_many_lines(tmp_path, capsys):
+    lines = (["a b c d"] * 20 + [""] * 3 + ["a b zzz0", "a b zzz1"] + ["a b"] * 4 + ["a b c d a b c d"] * 5)
+    src = tmp_path / "small.txt"
+    src.write_bytes("".join(l + "\n" for l in lines).encode() + "café a b\n".encode("latin-1"))
+    out = tmp_path / "out"
+    rc, err = prepare_stage(capsys, src, out, min_freq=2, min_len=3, max_len=6, max_bad_lines=0.1)
+    assert rc == 2 and len(err) == 2, err
+    assert err[0].startswith(f"leakgan prepare: warning: {src}: skipping 1 of 35 lines that are not valid UTF-8")
+    assert err[1] == (f"leakgan prepare: error: {src}: only 20 sentences are left after filtering (min_freq=2, "
+                      "min_len=3, max_len=6): of 35 lines 3 were empty, 2 had a word under min_freq, 4 were too short, "
+                      "5 too long, 0 of the wrong poem shape, 1 not UTF-8; 20 passed; fewer than the 40 asked for: "
+                      "lower datasets.mine.num_train / num_test or loosen the filters")
+    assert_nothing_written(out)
+
+
+def test_prepare_breakdown_counts_poem_shapes(tmp_path, capsys):
+    good, bad = "秦川雄帝宅，函谷壮皇居。绮殿千寻起，离宫百雉余。", "秦川雄帝宅，函谷壮皇居。"
+    src = tmp_path / "poems.txt"
+    src.write_text("".join(l + "\n" for l in [good] * 3 + [bad] * 2), encoding="utf-8")
+    out = tmp_path / "out"
+    rc, err = prepare_stage(capsys, src, out, name="poems", pre_tokenizer="char", max_len=24, poem_shape=[4, 5])
+    assert_one_line(rc, err, "prepare", "of 5 lines 0 were empty, 0 had a word under min_freq, 0 were too short, "
+                                        "0 too long, 2 of the wrong poem shape, 0 not UTF-8; 3 passed", exact=False)
+    assert_nothing_written(out)
+
+
+# ---------------------------------------------------------------- the two WMT News datasets: `wmt` (the paper's preprocessing of the raw crawl) and `wmt_benchmark`
+
+def test_wmt_block_is_the_papers_preprocessing_of_the_wmt17_news_crawl():
+    wmt = leakgan_config.load(REPO / "config.yaml")["datasets"]["wmt"]
+    assert wmt["source"] == "http://data.statmt.org/wmt17/translation-task/news.2016.en.shuffled.gz"
+    assert (wmt["format"], wmt["lowercase"], wmt["pre_tokenizer"]) == ("text.gz", False, "whitespace")
+    assert (wmt["min_freq"], wmt["min_len"], wmt["max_len"]) == (4050, 20, 51)
+    assert (wmt["num_train"], wmt["num_test"]) == (200000, 10000)
+
+
+def test_wmt_benchmark_block_reads_the_pre_tokenized_files_whole():
+    cfg = leakgan_config.load(REPO / "config.yaml")
+    bench = cfg["datasets"]["wmt_benchmark"]
+    assert (bench["source"], bench["test_source"]) == ("resources/raw/news/emnlp_news.txt",
+                                                       "resources/raw/news/test_emnlp.txt")
+    assert (bench["pre_tokenizer"], bench["min_freq"], bench["lowercase"]) == ("whitespace_split", 1, False)
+    assert (bench["num_train"], bench["num_test"], bench["max_len"]) == ("all", "all", 51)
+    smoke = leakgan_config.load(REPO / "config.yaml", {"scale": "smoke"})["datasets"]["wmt_benchmark"]
+    assert (smoke["num_train"], smoke["num_test"]) == (300, 100)
+
+
+def test_benchmark_sentences_are_exactly_what_the_whitespace_split_of_raw_text_gives():
+    # The distributed files look tokenized by the `whitespace` rule (word runs and punctuation runs): re-splitting
+    # them changes nothing, so `wmt` (raw crawl, `whitespace`) yields sentences of the benchmark's form.
+    path = require_shared("news", "news_sentences.txt")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    split = Tokenizer("whitespace").split(lines)
+    assert len(lines) == 10000 and all(s == line.split() for s, line in zip(split, lines))
+
+
+def test_min_freq_4050_fits_a_whole_crawl_not_a_400k_sample():
+    # Scaled to the benchmark's 10k test sentences, min_freq 4050 over 397,726 sentences is a count of ~102:
+    # a few hundred words, not the paper's 5,742. Nearly all 5,562 words of this split occur once or twice in it,
+    # so a count of 4050 keeps them only in a corpus thousands of times larger: tens of millions of sentences.
+    path = require_shared("news", "news_sentences.txt")
+    counts = collections.Counter(path.read_text(encoding="utf-8").split())
+    threshold = round(4050 * 10000 / 397726)
+    assert threshold == 102
+    assert sum(1 for c in counts.values() if c >= threshold) == 330
+    assert len(counts) == 5562
+
+
+def test_wmt_benchmark_settings_on_the_shared_news_split(tmp_path, capsys):
+    path = require_shared("news", "news_sentences.txt")
+    block = dict(leakgan_config.load(REPO / "config.yaml")["datasets"]["wmt_benchmark"], num_test=1000)
+    block.pop("test_source")
+    argv = ["prepare", "--dataset", "wmt_benchmark", "--settings", json.dumps(block), "--source", str(path),
+            "--seed", "42", "--out-dir", str(tmp_path), "--no-progress"]
+    assert cli.main(argv) == 0, capsys.readouterr().err
+    stats = json.loads(Path(tmp_path / "stats.json").read_text(encoding="utf-8"))
+    assert stats["sentences"] == {"nonempty": 10000, "after_min_freq": 10000, "after_length": 10000,
+                                  "after_filters": 10000}
+    assert stats["vocabulary"] == {"read": 5562, "after_min_freq": 5562, "after_filters": 5562, "size_with_pad": 5563}
+    assert (stats["num_train"], stats["num_test"]) == (9000, 1000)
+    assert min(i for i, n in enumerate(stats["length_histogram"]) if n) == 21
+    assert max(i for i, n in enumerate(stats["length_histogram"]) if n) == 48

@@ -6,6 +6,7 @@ import hashlib
 import http.server
 import json
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,10 @@ import pytest
 from leakgan import cli
 from leakgan.data.download import download
 from leakgan.errors import UserError
+from tests.conftest import SHARED_DATA
+from tests.unit.oneline import assert_one_line, run
 
-DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+DATA = SHARED_DATA
 
 
 def corpus(rel: str) -> Path:
@@ -185,22 +188,14 @@ def test_file_url(tmp_path):
     assert out.read_bytes() == b"one line\n"
 
 
-def test_offline_download_prints_its_reason_where_snakemake_runs(tmp_path):
-    """An unreachable URL: the download job's one-line reason reaches snakemake's own stderr, not only the log."""
-    import socket
-
-    from tests.conftest import snakemake
-
-    with socket.socket() as probe:  # a port nothing listens on: the connection is refused at once
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    url = f"http://127.0.0.1:{port}/news.2016.en.shuffled.gz"
-    block = f"datasets={{offline: {{type: text, source: '{url}', format: text.gz, max_len: 20, num_train: 5, num_test: 5}}}}"
-    proc = snakemake(tmp_path, "--config", "scale=smoke", block, "--", "results/offline/data/stats.json",
-                     check=False, timeout=300)
-    assert proc.returncode != 0
-    reason = f"leakgan download: error: {url}: nothing downloaded after 4 tries (Connection refused)"
-    assert reason in proc.stderr, proc.stderr[-3000:]
-    logs = list((tmp_path / "logs" / "offline").glob("download-*.log"))
-    assert len(logs) == 1 and reason in logs[0].read_text(encoding="utf-8")
-    assert not (tmp_path / "resources").exists() or not list((tmp_path / "resources").rglob("*.gz"))
+def test_dns_failure_says_nothing_was_downloaded(tmp_path, capsys):
+    url = "http://nonexistent.invalid/x.txt"
+    out = tmp_path / "downloads" / "x.txt"
+    started = time.monotonic()
+    rc, err = run(capsys, "download", url, "--out", out, "--retries", "0", "--timeout", "5", "--no-progress")
+    assert time.monotonic() - started < 60
+    assert_one_line(rc, err, "download", f"{url}: nothing downloaded after 1 tries (host 'nonexistent.invalid' not found (",
+                    exact=False)
+    assert err[0].endswith("); check the URL (the dataset's `source` in config.yaml) and the network connection")
+    assert "bytes kept" not in err[0] and ".part" not in err[0]
+    assert list(tmp_path.iterdir()) == []  # no .part file, not even the folder

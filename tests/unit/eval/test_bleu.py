@@ -15,7 +15,7 @@ sacrebleu = pytest.importorskip("sacrebleu")
 
 from leakgan import cli
 from leakgan.errors import UserError
-from leakgan.metrics.bleu import (
+from leakgan.eval.bleu import (
     ReferenceSet,
     bleu_scores,
     sacrebleu_corpus,
@@ -23,8 +23,9 @@ from leakgan.metrics.bleu import (
     self_bleu_sentence_scores,
     sentence_bleu_scores,
 )
+from tests.conftest import SHARED_DATA
 
-DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+DATA = SHARED_DATA
 ORDERS = (2, 3, 4, 5)
 
 

@@ -1,12 +1,19 @@
+"""The LeakGAN model: segment goals, the MANAGER and WORKER losses (the paper's and the authors' reductions),
+generation, sampling, NLL and checkpoints."""
 import math
 
 import pytest
 import torch
 
+from leakgan import registry
+from leakgan.config import semantics
 from leakgan.errors import UserError
 from leakgan.models.discriminator import DiscriminatorConfig
 from leakgan.models.leakgan import (GeneratorConfig, LeakGANModel, intrinsic_reward, manager_loss,
-                                      segment_goals)
+                                      segment_goals, worker_loss)
+from leakgan.train.leakgan import build_model
+
+LeakGANSettings = registry.get("leakgan").settings
 
 torch.set_num_threads(1)
 
@@ -130,7 +137,7 @@ def test_nll_of_a_uniform_worker_is_log_vocab():
 
 def test_checkpoint_round_trip_and_errors():
     model = tiny()
-    ckpt = model.checkpoint({"emb_dim": 6}, None)
+    ckpt = model.checkpoint("leakgan", {"emb_dim": 6}, None)
     assert ckpt["model"] == "leakgan" and ckpt["vocab_size"] == V and ckpt["seq_len"] == T
     again = LeakGANModel.from_checkpoint(ckpt, "cpu")
     assert again.nll(tokens()) == pytest.approx(model.nll(tokens()), rel=1e-6)
@@ -139,3 +146,69 @@ def test_checkpoint_round_trip_and_errors():
         LeakGANModel.from_checkpoint(ckpt)
     with pytest.raises(UserError, match="0..29"):
         model.nll(torch.full((1, T), V))
+
+
+# ---------------------------------------------------------------- the authors' semantics: loss reduction, first tokens
+
+# Two sentences, T = 4, c = 2 (two segments), 2-d features chosen so every cosine is known:
+# row 0 moves (1, 0) then (0, 1); row 1 moves (0, 1) then (-1, 0).
+
+
+FEATURES = torch.tensor([[[0., 0.], [0.5, 0.], [1., 0.], [1., 0.5], [1., 1.]],
+                         [[0., 0.], [0., 0.5], [0., 1.], [-0.5, 1.], [-1., 1.]]])
+
+
+GOALS = torch.tensor([[[1., 0.], [1., 1.]],    # cos 1 and 1/√2
+                      [[1., 0.], [1., 0.]]])   # cos 0 and -1
+
+
+Q = torch.tensor([[0.2, 0.4], [0.6, 0.8]])
+
+
+def test_manager_loss_per_segment_and_scalar_by_hand():
+    cos = [1.0, 1 / math.sqrt(2), 0.0, -1.0]
+    per_segment = -(0.2 * cos[0] + 0.4 * cos[1] + 0.6 * cos[2] + 0.8 * cos[3]) / 4
+    # the authors': -(Σ Q) · mean(cos) / (B · S)
+    scalar = -(0.2 + 0.4 + 0.6 + 0.8) * (sum(cos) / 4) / 4
+    assert manager_loss(FEATURES, GOALS, Q, 2).item() == pytest.approx(per_segment, abs=1e-7)
+    assert manager_loss(FEATURES, GOALS, Q, 2, "scalar").item() == pytest.approx(scalar, abs=1e-7)
+    assert scalar == pytest.approx(-0.0883883, abs=1e-6)
+    # with rank rescaling every column's ΣQ is the same: the scalar loss no longer sees which segment earned which Q
+    swapped = Q[[1, 0]]
+    assert manager_loss(FEATURES, GOALS, swapped, 2, "scalar").item() == pytest.approx(scalar, abs=1e-7)
+    assert manager_loss(FEATURES, GOALS, swapped, 2).item() != pytest.approx(per_segment, abs=1e-3)
+
+
+def test_worker_loss_per_token_and_scalar_by_hand():
+    intrinsic = torch.tensor([[1.0, 0.0], [0.5, 0.5]])
+    log_probs = torch.tensor([[-1.0, -2.0], [-3.0, -4.0]])
+    assert worker_loss(intrinsic, log_probs).item() == pytest.approx(-(-1.0 + 0.0 - 1.5 - 2.0) / 4)
+    # the authors': mean intrinsic reward (0.5) times the NLL of the samples (2.5)
+    assert worker_loss(intrinsic, log_probs, "scalar").item() == pytest.approx(0.5 * 2.5)
+    with pytest.raises(ValueError, match="unknown loss reduction"):
+        worker_loss(intrinsic, log_probs, "sum")
+
+
+def test_first_tokens_temperature_changes_exactly_the_first_two_steps():
+    s = LeakGANSettings.defaults(filter_sizes=[1, 2], num_filters=[3, 3], dis_emb_dim=4, emb_dim=4, hidden_dim=4,
+                                 goal_size=2)
+    model = build_model(s, 12, 8, 0).eval()
+    seen: dict[str, list] = {"plain": [], "first": []}
+
+    def recorder(key):
+        def argmax(logits, generator):  # α-invariant choice: both runs emit the same tokens
+            seen[key].append(logits.clone())
+            return logits.argmax(dim=-1)
+        return argmax
+
+    plain = model.trace(3, 1.0, torch.Generator(), sampler=recorder("plain"))
+    first = model.trace(3, 1.0, torch.Generator(), sampler=recorder("first"), first_temperature=0.5,
+                        first_tokens=semantics.FIRST_TOKENS)
+    assert torch.equal(plain.tokens, first.tokens)
+    for t, (a, b) in enumerate(zip(seen["plain"], seen["first"])):
+        if t < 2:
+            assert torch.equal(b, a / 0.5), t  # logits × 2 (α = 1/2) at tokens 0 and 1
+        else:
+            assert torch.equal(b, a), t
+    again = model.trace(3, 1.0, torch.Generator(), sampler=recorder("plain"))  # no argument: the plain path
+    assert torch.equal(again.features, plain.features)

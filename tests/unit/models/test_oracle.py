@@ -1,7 +1,11 @@
 """The synthetic oracle: safe loading of the standard file, its 5.75 NLL, seeded random oracles."""
 from __future__ import annotations
 
+import builtins
+import os
 import pickle
+import re
+import shutil
 
 import numpy as np
 import pytest
@@ -9,7 +13,7 @@ import torch
 
 from leakgan.data.synthetic import build_oracle
 from leakgan.errors import UserError
-from leakgan.models.oracle import Oracle, load_oracle_pickle
+from leakgan.models.oracle import PARAM_NAMES, Oracle, load_oracle_pickle
 from tests.conftest import require_shared
 
 
@@ -101,3 +105,135 @@ def test_damaged_oracle_checkpoint_is_reported(tmp_path):
     path.write_bytes(b"not a torch file")
     with pytest.raises(UserError, match=r"oracle.pt: not a valid oracle file .*delete it and re-run the oracle stage"):
         Oracle.load(path)
+
+
+# ---------------------------------------------------------------- the pickle's integrity (issue #15)
+
+# The standard oracle layout: embedding V×E, W* E×H, U* H×H, b* H, Wo H×V, bo V.
+
+
+SHAPES = {"embedding": ("V", "E"), "Wo": ("H", "V"), "bo": ("V",),
+          **{f"{kind}{gate}": dims for gate in ("i", "f", "og", "c")
+             for kind, dims in (("W", ("E", "H")), ("U", ("H", "H")), ("b", ("H",)))}}
+
+
+def oracle_arrays(V: int = 7, E: int = 3, H: int = 4, dtype=np.float32, seed: int = 0) -> list[np.ndarray]:
+    """15 arrays of the standard oracle layout."""
+    rng = np.random.default_rng(seed)
+    sizes = {"V": V, "E": E, "H": H}
+    return [rng.normal(size=tuple(sizes[d] for d in SHAPES[n])).astype(dtype) for n in PARAM_NAMES]
+
+
+def _dump(path: Path, obj, protocol: int = 4) -> Path:
+    path.write_bytes(pickle.dumps(obj, protocol=protocol))
+    return path
+
+
+@pytest.mark.parametrize("index,change,message", [
+    (0, lambda a: a.ravel(), "array embedding has 1 dimension(s) (shape (21,)), expected 2 (V×E)"),
+    (3, lambda a: a.reshape(1, -1), "array bi has 2 dimension(s) (shape (1, 4)), expected 1 (H)"),
+    (5, lambda a: a.astype(np.int64), "array Uf has dtype int64, expected floating point (float32 or float64); "
+                                      "use the standard target_params.pkl"),
+    (5, lambda a: a.astype(object), "array Uf has dtype object, expected floating point (float32 or float64); "
+                                    "use the standard target_params.pkl"),
+    (4, lambda a: a.tolist(), "array Wf is a list, not a numpy array; use the standard target_params.pkl"),
+    (2, lambda a: a[:, :-1], "array Ui has shape (4, 3), expected (4, 4) (H×H with V=7, E=3, H=4 from embedding and Wi)"),
+    (13, lambda a: a[:, :-1], "array Wo has shape (4, 6), expected (4, 7) (H×V with V=7, E=3, H=4 from embedding and Wi)"),
+    (14, lambda a: a[:-1], "array bo has shape (6,), expected (7,) (V with V=7, E=3, H=4 from embedding and Wi)"),
+])
+def test_oracle_pickle_with_malformed_arrays_is_refused(tmp_path, index, change, message):
+    arrays = oracle_arrays()
+    arrays[index] = change(arrays[index])
+    path = _dump(tmp_path / "oracle.pkl", arrays)
+    with pytest.raises(UserError) as info:
+        load_oracle_pickle(path)
+    assert str(info.value) == f"{path}: {message}"
+    with pytest.raises(UserError) as info:  # the constructor checks too
+        Oracle.from_arrays(arrays, source="given")
+    assert str(info.value) == f"given: {message}"
+
+
+@pytest.mark.parametrize("value,kind", [(np.nan, "NaN"), (np.inf, "infinite (or beyond float32)"),
+                                        (-np.inf, "infinite (or beyond float32)")])
+def test_oracle_pickle_with_non_finite_weights_is_refused(tmp_path, value, kind):
+    arrays = oracle_arrays()
+    arrays[7][1, 2] = value
+    path = _dump(tmp_path / "oracle.pkl", arrays)
+    with pytest.raises(UserError) as info:
+        load_oracle_pickle(path)
+    assert str(info.value) == (f"{path}: array Wog holds 1 {kind} value(s); every oracle weight must be a finite "
+                               "number: use the standard target_params.pkl")
+
+
+def test_float64_weight_beyond_float32_is_refused(tmp_path):
+    arrays = oracle_arrays(dtype=np.float64)
+    arrays[14][0] = 1e300
+    with pytest.raises(UserError, match=r"array bo holds 1 infinite \(or beyond float32\) value"):
+        load_oracle_pickle(_dump(tmp_path / "oracle.pkl", arrays))
+
+
+@pytest.mark.parametrize("protocol", [0, 1, 2, 3, 4, 5])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_plain_array_pickles_of_every_protocol_are_accepted(tmp_path, protocol, dtype):
+    arrays = oracle_arrays(dtype=dtype)
+    loaded = load_oracle_pickle(_dump(tmp_path / "oracle.pkl", arrays, protocol))
+    assert all(np.array_equal(a, b) and a.dtype == b.dtype for a, b in zip(arrays, loaded))
+    oracle = Oracle.from_arrays(loaded)
+    assert (oracle.vocab_size, oracle.emb_dim, oracle.hidden_dim) == (7, 3, 4)
+    assert torch.equal(oracle.Wo, torch.from_numpy(arrays[13].astype(np.float32)))
+
+
+def test_standard_oracle_file_still_loads():
+    arrays = load_oracle_pickle(require_shared("oracle", "target_params.pkl"))
+    assert arrays[0].shape == (5000, 32) and all(np.isfinite(a).all() for a in arrays)
+
+
+class _Calls:
+    """Unpickling it calls `func(*args)`."""
+
+    def __init__(self, func, *args):
+        self.func, self.args = func, args
+
+    def __reduce__(self):
+        return self.func, self.args
+
+
+@pytest.mark.parametrize("protocol", [0, 2, 3, 4, 5])
+@pytest.mark.parametrize("func,pattern", [
+    (os.system, r"(posix|os|nt)\.system"),
+    (builtins.eval, r"(__builtin__|builtins)\.eval"),
+    (builtins.exec, r"(__builtin__|builtins)\.exec"),
+    (shutil.rmtree, r"shutil\.rmtree"),
+    (np.load, r"numpy\.[\w.]*load"),
+])
+def test_any_other_callable_is_refused_before_it_runs(tmp_path, protocol, func, pattern):
+    marker = tmp_path / "PWNED"
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    args = {os.system: (f"touch {marker}",), builtins.eval: (f"open({str(marker)!r}, 'w')",),
+            builtins.exec: (f"open({str(marker)!r}, 'w')",), shutil.rmtree: (str(victim),),
+            np.load: (str(marker),)}[func]
+    path = _dump(tmp_path / "evil.pkl", [_Calls(func, *args)] + oracle_arrays()[1:], protocol)
+    with pytest.raises(UserError) as info:
+        load_oracle_pickle(path)
+    assert re.fullmatch(rf"{re.escape(str(path))}: refusing to load: the pickle asks for {pattern}, but an oracle "
+                        r"file may hold only numpy arrays; use the standard target_params\.pkl", str(info.value))
+    assert not marker.exists() and victim.exists()
+
+
+def test_codecs_encode_is_admitted_only_as_numpy_uses_it(tmp_path):
+    # Python 3 pickles of protocol 0-2 store bytes as _codecs.encode(text, 'latin1'); no other use is allowed.
+    path = tmp_path / "codec.pkl"
+    path.write_bytes(b"c_codecs\nencode\n(Vabc\nVrot13\ntR.")
+    with pytest.raises(UserError) as info:
+        load_oracle_pickle(path)
+    assert str(info.value) == (f"{path}: not a readable oracle pickle (UnpicklingError: _codecs.encode(str, 'rot13') "
+                               "is not how numpy stores bytes)")
+
+
+def test_crafted_empty_arrays_larger_than_the_file_are_refused(tmp_path):
+    arrays = [_Calls(np.ndarray, (20000, 20000))] + oracle_arrays()[1:]  # 3 GB claimed, never filled
+    path = _dump(tmp_path / "big.pkl", arrays)
+    with pytest.raises(UserError, match=r"big\.pkl: (its arrays claim \d+ bytes, more than the file holds|"
+                                        r"not a readable oracle pickle \(MemoryError)"):
+        load_oracle_pickle(path)

@@ -1,27 +1,21 @@
-"""The paper's Figures 3-5: BLEU gain by length, PCA feature traces, WORKER ⊙ MANAGER, and `leakgan figures`."""
+"""The paper's Figures 3-5: BLEU gain by length, PCA feature traces, WORKER ⊙ MANAGER."""
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import pytest
 import torch
 from torch.nn import functional as F
 
-from leakgan.cli import main
 from leakgan.errors import UserError
-from leakgan.io import save_torch, write_tokens, write_vocab
-from leakgan.metrics import figures
-from leakgan.metrics.bleu import ReferenceSet
+from leakgan.eval.bleu import ReferenceSet
 from leakgan.models.discriminator import PAD, DiscriminatorConfig
 from leakgan.models.leakgan import GeneratorConfig, LeakGANModel
 from leakgan.models.sampling import START_TOKEN
+from leakgan.report import paper_figures as figures
 
 torch.set_num_threads(1)
 
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 V, T, K, C = 12, 8, 4, 3  # vocabulary (id 0 = padding on text), length, goal size k, step size c
-SEED = 7
 
 
 def tiny(seed: int = 0) -> LeakGANModel:
@@ -32,8 +26,6 @@ def tiny(seed: int = 0) -> LeakGANModel:
     model.reset_parameters(torch.Generator().manual_seed(seed))
     return model.eval()
 
-
-# ---------------------------------------------------------------- Figure 3
 
 def test_which_figures_the_models_can_draw():
     assert figures.paper_figures(["mle", "leakgan"], text=True) == [4, 5]  # no baseline: no Figure 3
@@ -90,8 +82,6 @@ def test_auto_width_aims_at_eight_buckets():
     assert figures.auto_width([5, 6]) == 1
 
 
-# ---------------------------------------------------------------- Figure 4
-
 def test_pca_of_points_on_a_line_has_one_component():
     direction = np.array([1.0, 2.0, -2.0])  # |direction| = 3
     t = np.arange(-2.0, 3.0)
@@ -135,8 +125,6 @@ def test_feature_traces_project_every_prefix_with_d_of_leakgan():
     assert np.allclose(data.traces["leakgan"][:, 0], first, atol=1e-4)
 
 
-# ---------------------------------------------------------------- Figure 5
-
 def independent_product(model: LeakGANModel, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """(O_t[x_t] ⊙ w_t [T, k], logits O_t·w_t [T, V]) step by step: D's CNN on each padded prefix, the LSTMs one
     step at a time, the segment goals summed by hand (G_0 initial, G_s = g_{(s-1)c+1} + ... + g_{sc})."""
@@ -175,116 +163,3 @@ def test_worker_manager_product_equals_the_step_by_step_recomputation():
     chosen = logits[torch.arange(T), x]
     assert np.allclose(product.sum(axis=1), chosen.double().numpy(), atol=1e-5)
     assert torch.allclose(torch.log_softmax(logits, dim=-1)[torch.arange(T), x], forced, atol=1e-5)
-
-
-# ---------------------------------------------------------------- `leakgan figures`
-
-def make_run(root, text: bool = True):
-    """results/<dataset>/ with data, a LeakGAN checkpoint and every model's samples of seed SEED."""
-    dataset = root / ("tiny-text" if text else "tiny-synthetic")
-    gen = torch.Generator().manual_seed(11)
-
-    def sentences(n):
-        ids = torch.randint(1, V, (n, T), generator=gen)
-        if text:  # each row: 2..T words, then padding (id 0)
-            lengths = torch.randint(2, T + 1, (n,), generator=gen)
-            ids[torch.arange(T)[None, :] >= lengths[:, None]] = 0
-        return ids
-
-    words = ["<pad>"] + [f"w{i}" for i in range(1, V)]
-    write_vocab(dataset / "data" / "vocab.json", V, words if text else None, 0 if text else None, T)
-    write_tokens(dataset / "data" / "test.txt", sentences(40).tolist())
-    save_torch(dataset / f"seed{SEED}" / "leakgan" / "adversarial.pt", tiny().checkpoint({}, 0 if text else None))
-    for model in ("mle", "seqgan", "rankgan", "leakgan"):
-        write_tokens(dataset / f"seed{SEED}" / model / "samples.ids.txt", sentences(120).tolist())
-    (dataset / "seed3").mkdir()  # a lower seed without LeakGAN: not the default
-    return dataset
-
-
-def spy(monkeypatch, name: str) -> list:
-    """Record the data each call of figures.<name> gets, and still draw."""
-    calls, real = [], getattr(figures, name)
-
-    def record(data, path, dataset, seed):
-        calls.append((data, path, dataset, seed))
-        real(data, path, dataset, seed)
-
-    monkeypatch.setattr(figures, name, record)
-    return calls
-
-
-def test_cli_draws_the_three_figures_of_a_text_run(tmp_path, monkeypatch):
-    dataset = make_run(tmp_path)
-    calls = {n: spy(monkeypatch, n) for n in ("plot_bleu_gain", "plot_feature_traces", "plot_worker_manager")}
-    out = tmp_path / "report"
-    assert main(["figures", str(dataset), "--out", str(out), "--min-count", "5", "--bleu-n", "2"]) == 0
-    for n in (3, 4, 5):
-        assert (out / f"figure{n}.png").read_bytes()[:8] == PNG_MAGIC
-    assert not list(out.glob(".*.part"))  # nothing half-written left beside them
-
-    (gain, _, name, seed), = calls["plot_bleu_gain"]
-    assert (name, seed) == ("tiny-text", SEED)
-    assert list(gain.curves) == ["seqgan", "rankgan"] and gain.n == 2 and gain.min_count == 5
-    assert gain.counts == {"leakgan": 120, "seqgan": 120, "rankgan": 120}
-    assert all(b.leakgan_count >= 5 and b.baseline_count >= 5 for bs in gain.curves.values() for b in bs)
-    assert all(math.isfinite(b.gain) for bs in gain.curves.values() for b in bs)
-
-    (traces, _, _, _), = calls["plot_feature_traces"]
-    assert list(traces.traces) == ["mle", "seqgan", "rankgan", "leakgan"]  # LeakGAN last, drawn on top
-    assert all(t.shape == (3, T, 2) for t in traces.traces.values()) and traces.real.shape == (40, 2)
-
-    (product, _, _, _), = calls["plot_worker_manager"]
-    row = (dataset / f"seed{SEED}" / "leakgan" / "samples.ids.txt").read_text().splitlines()[product.row]
-    ids = [int(t) for t in row.split()]
-    length = ids.index(0) if 0 in ids else T
-    assert product.tokens == [f"w{i}" for i in ids[:length]] and product.step_size == C
-    model = LeakGANModel.from_checkpoint(torch.load(dataset / f"seed{SEED}" / "leakgan" / "adversarial.pt"))
-    assert np.allclose(product.values, figures.worker_manager_product(model, torch.tensor(ids))[:length])
-
-    # the same draw twice: the same bytes
-    again = tmp_path / "again"
-    assert main(["figures", str(dataset), "--out", str(again), "--min-count", "5", "--bleu-n", "2"]) == 0
-    assert all((again / f"figure{n}.png").read_bytes() == (out / f"figure{n}.png").read_bytes() for n in (3, 4, 5))
-
-
-def test_cli_skips_figure_3_on_synthetic_data_with_one_line(tmp_path, capsys):
-    dataset = make_run(tmp_path, text=False)
-    out = tmp_path / "report"
-    assert main(["figures", str(dataset), "--out", str(out), "--traces", "2"]) == 0
-    err = capsys.readouterr().err
-    assert err == "leakgan figures: Figure 3 skipped: tiny-synthetic is synthetic; Figure 3 needs real text\n"
-    assert not (out / "figure3.png").exists()
-    assert (out / "figure4.png").read_bytes()[:8] == PNG_MAGIC
-    assert (out / "figure5.png").read_bytes()[:8] == PNG_MAGIC
-    assert main(["figures", str(dataset), "--figure", "3", "--out", str(out)]) == 2
-    assert capsys.readouterr().err == (
-        "leakgan figures: error: Figure 3 needs real text and samples of LeakGAN and of seqgan or rankgan or "
-        "seqgan_rescaled; got synthetic data and models mle, leakgan, seqgan, rankgan\n")
-
-
-def test_cli_skips_figure_3_without_a_baseline(tmp_path, capsys):
-    dataset = make_run(tmp_path)
-    out = tmp_path / "report"
-    assert main(["figures", str(dataset), "--models", "mle,leakgan", "--out", str(out), "--traces", "1"]) == 0
-    assert capsys.readouterr().err == (
-        "leakgan figures: Figure 3 skipped: Figure 3 needs the samples of LeakGAN and of a baseline "
-        f"(seqgan, rankgan, seqgan_rescaled) in {dataset / f'seed{SEED}'}\n")
-    assert sorted(p.name for p in out.iterdir()) == ["figure4.png", "figure5.png"]
-
-
-def test_cli_names_a_missing_file_and_its_target(tmp_path, capsys):
-    dataset = make_run(tmp_path)
-    missing = dataset / f"seed{SEED}" / "rankgan" / "samples.ids.txt"
-    missing.unlink()
-    code = main(["figures", str(dataset), "--figure", "4", "--models", "mle,rankgan,leakgan",
-                 "--out", str(tmp_path / "o")])
-    assert code == 2
-    assert capsys.readouterr().err == (
-        f"leakgan figures: error: {missing}: not found; make it with "
-        f"`snakemake --cores 1 -- results/tiny-text/seed{SEED}/rankgan/samples.ids.txt`\n")
-    (dataset / f"seed{SEED}" / "leakgan" / "adversarial.pt").unlink()
-    assert main(["figures", str(dataset), "--out", str(tmp_path / "o")]) == 2
-    assert capsys.readouterr().err == (
-        f"leakgan figures: error: {dataset}: no seed<k> folder holds leakgan/adversarial.pt; make it with "
-        "`snakemake --cores 1 -- results/tiny-text/seed<k>/leakgan/adversarial.pt` (or give --seed)\n")
-    assert not (tmp_path / "o").exists()

@@ -8,12 +8,14 @@ from pathlib import Path
 import pytest
 import torch
 
+from leakgan import registry
 from leakgan.cli import main
+from leakgan.eval.scores import format_lines
 from leakgan.io import save_torch, write_tokens, write_vocab
-from leakgan.models import registry
 from leakgan.seeding import torch_generator
-from leakgan.stages.generate import format_lines
-from tests.conftest import planned_jobs, snakemake
+from leakgan.train.leakgan import build_model
+from leakgan.train.mle import train_mle
+from tests.unit.helpers import mle_schedule, training_job
 
 RUN = "seed42"  # the results folder of the default training seed
 
@@ -29,25 +31,22 @@ LEAKGAN_TINY = dict(emb_dim=4, hidden_dim=4, goal_size=2, step_size=2, dis_emb_d
 @pytest.fixture(scope="module")
 def results(tmp_path_factory) -> Path:
     """results/txt (words; mle, rankgan and leakgan checkpoints) and results/syn (ids; mle) with tiny models."""
-    from leakgan.train.leakgan import LeakGANSettings, build_model
-    from leakgan.train.mle import train_mle
-
     root = tmp_path_factory.mktemp("generate") / "results"
     gen = torch.Generator().manual_seed(0)
     text = torch.randint(1, V, (48, T), generator=gen)
     text[::3, 4:] = 0  # some sentences are padded at the end
-    model, _ = train_mle(text, text, V, MLE_SETTINGS, seed=0, device=torch.device("cpu"))
-    ckpt = model.checkpoint(MLE_SETTINGS, 0)
+    model, _ = train_mle(training_job("mle", text, text, V, seed=0), mle_schedule(MLE_SETTINGS))
+    ckpt = model.checkpoint("mle", MLE_SETTINGS, 0)
     save_torch(root / "txt" / RUN / "mle" / "pretrain.pt", ckpt)
     save_torch(root / "txt" / RUN / "rankgan" / "adversarial.pt", {**ckpt, "model": "rankgan"})  # another LSTM model
-    settings = LeakGANSettings.defaults(**LEAKGAN_TINY)
+    settings = registry.get("leakgan").settings.defaults(**LEAKGAN_TINY)
     leakgan = build_model(settings, V, T, seed=0)
-    save_torch(root / "txt" / RUN / "leakgan" / "adversarial.pt", leakgan.checkpoint(settings.to_dict(), 0))
+    save_torch(root / "txt" / RUN / "leakgan" / "adversarial.pt", leakgan.checkpoint("leakgan", settings.to_dict(), 0))
     write_vocab(root / "txt" / "data" / "vocab.json", V, WORDS, 0, T)
 
     synthetic = torch.randint(0, SYN_V, (48, SYN_T), generator=gen)
-    model, _ = train_mle(synthetic, synthetic, SYN_V, MLE_SETTINGS, seed=0, device=torch.device("cpu"))
-    save_torch(root / "syn" / RUN / "mle" / "pretrain.pt", model.checkpoint(MLE_SETTINGS, None))
+    model, _ = train_mle(training_job("mle", synthetic, synthetic, SYN_V, seed=0), mle_schedule(MLE_SETTINGS))
+    save_torch(root / "syn" / RUN / "mle" / "pretrain.pt", model.checkpoint("mle", MLE_SETTINGS, None))
     write_vocab(root / "syn" / "data" / "vocab.json", SYN_V, None, None, SYN_T, source="oracle")
     write_tokens(root / "syn" / RUN / "mle" / "samples.ids.txt", synthetic[:7].numpy())
     return root
@@ -75,7 +74,7 @@ def test_text_sentences_are_vocabulary_words_one_per_line(results, capsys):
 
 def test_lines_are_the_models_samples_at_alpha_decoded_and_cut_at_the_first_pad(results, capsys):
     # Exactly model.sample from the "generate" stream of the seed: α and the seed are what was asked.
-    from leakgan.models.registry import load_model
+    from leakgan.registry import load_model
 
     model = load_model(results / "txt" / RUN / "mle" / "pretrain.pt")
     for alpha, seed in ((0.7, 3), (2.0, 4)):
@@ -167,8 +166,8 @@ class Unigram:
 
 
 def test_any_registered_model_samples_and_one_without_prefix_support_refuses(results, tmp_path, monkeypatch, capsys):
-    spec = registry.ModelSpec(name="unigram_test", label="U", model_class="tests.test_generate:Unigram",
-                              settings_class="", stages=("pretrain",), trainers={"pretrain": ""}, schema=Path())
+    spec = registry.ModelSpec(name="unigram_test", label="U", settings=None, stages=("pretrain",),
+                              parts=lambda: registry.ModelParts(Unigram, {"pretrain": lambda job: None}))
     monkeypatch.setitem(registry._MODELS, spec.name, spec)
     save_torch(results / "txt" / RUN / "unigram_test" / "pretrain.pt", {"model": "unigram_test", "seq_len": T, "pad_id": 0})
     try:
@@ -234,17 +233,3 @@ def test_from_ids_decodes_an_existing_sample_file(results, tmp_path, capsys):
     vocab = results / "txt" / "data" / "vocab.json"
     assert lines(capsys, "--from-ids", text_ids, "--vocab", vocab) == ["a man runs", "the cat sits on the mat"]
 
-
-@pytest.mark.slow
-def test_workflow_makes_samples_txt_of_a_synthetic_dataset(tmp_path):
-    plan = snakemake(tmp_path, "-n", "--config", "scale=smoke", "--", "results/synthetic-20/seed42/mle/samples.txt",
-                     timeout=120)
-    assert planned_jobs(plan.stdout) == {"oracle": 1, "pretrain": 1, "sample": 1, "synthetic_samples_text": 1}
-    # The rule itself, on evaluation samples already there: the same sequences, one per line.
-    ids = tmp_path / "results" / "synthetic-20" / RUN / "real" / "samples.ids.txt"
-    write_tokens(ids, [[3, 1, 4], [1, 5, 9]])
-    write_vocab(tmp_path / "results" / "synthetic-20" / "data" / "vocab.json", 10, None, None, 3, source="oracle")
-    snakemake(tmp_path, "--config", "scale=smoke", "--allowed-rules", "synthetic_samples_text", "--",
-              "results/synthetic-20/seed42/real/samples.txt", timeout=120)
-    assert (ids.parent / "samples.txt").read_text() == "3 1 4\n1 5 9\n"
-    assert (tmp_path / "logs" / "synthetic-20" / RUN / "real" / "samples_text.benchmark.tsv").exists()

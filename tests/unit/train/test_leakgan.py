@@ -1,29 +1,31 @@
+"""LeakGAN's training: the run (MLE epochs, segment rewards, the adversarial step and the ablation's controls),
+and its two stages through `leakgan pretrain` / `leakgan adversarial` (checkpoints, curves, resuming, refusals)."""
 import argparse
-import dataclasses
 import hashlib
 import json
 import math
 import shutil
 from pathlib import Path
 
-import jsonschema
 import pytest
 import torch
-import yaml
 
-from leakgan import semantics
-from leakgan.config import base_block, load_schema
+from leakgan import registry
+from leakgan.config.resolve import base_block, resolve_block
 from leakgan.errors import UserError
 from leakgan.io import read_jsonl, write_json, write_tokens
-from leakgan.models.registry import load_model
+from leakgan.registry import load_model
 from leakgan.stages import adversarial as adversarial_stage_module
 from leakgan.stages import pretrain as pretrain_stage_module
-from leakgan.train.leakgan import LeakGANRun, LeakGANSettings, build_model, mle_epoch, segment_rewards
+from leakgan.train.leakgan import (LeakGANRun, adversarial_step, build_model, constant_reward, mle_epoch,
+                                   segment_rewards)
 
 torch.set_num_threads(1)
 
-ROOT = Path(__file__).resolve().parent.parent
+LeakGANSettings = registry.get("leakgan").settings
 V, T = 30, 8
+
+
 TINY = dict(emb_dim=8, hidden_dim=8, goal_size=4, step_size=4, dis_emb_dim=8, filter_sizes=[1, 2, 8],
             num_filters=[4, 4, 4], batch_size=16, dis_batch_size=32, pretrain_rounds=1, pretrain_d_steps=1,
             pretrain_g_epochs=2, d_epochs=1, num_negatives=40, adversarial_epochs=2, d_steps=1, rollout_num=2,
@@ -60,8 +62,14 @@ def data(pretrained, tmp_path):
     return tmp_path
 
 
+def resolved_block(**overrides) -> dict:
+    """The default `leakgan` block with its null keys filled from its semantics, as the workflow passes it to a
+    stage (these stages see no oracle: the text resolution), then `overrides`."""
+    return {**resolve_block(base_block("leakgan"), "text"), **overrides}
+
+
 def stage_args(folder: Path, **kw) -> argparse.Namespace:
-    base = dict(model="leakgan", settings=json.dumps({**base_block("leakgan"), **TINY}), train=str(folder / "train.txt"),
+    base = dict(model="leakgan", settings=json.dumps(resolved_block(**TINY)), train=str(folder / "train.txt"),
                 test=str(folder / "test.txt"), vocab=str(folder / "vocab.json"), oracle=None, seed=3, device="cpu",
                 threads=0, training=json.dumps({"validation_fraction": 0.05, "select": "best_validation"}))
     return argparse.Namespace(**{**base, **kw})
@@ -73,18 +81,8 @@ def adv_args(folder: Path, name: str, **kw) -> argparse.Namespace:
     return stage_args(folder, **{**paths, **kw})
 
 
-def test_config_block_matches_settings_and_schema():
-    block = yaml.safe_load((ROOT / "config.yaml").read_text())["leakgan"]
-    assert set(block) == {f.name for f in dataclasses.fields(LeakGANSettings)}
-    schema = load_schema("leakgan.schema.yaml")
-    jsonschema.Draft7Validator.check_schema(schema)
-    jsonschema.Draft7Validator(schema).validate(block)
-    assert all("description" in prop and "type" in prop for prop in schema["properties"].values())
-    with pytest.raises(jsonschema.ValidationError):
-        jsonschema.Draft7Validator(schema).validate({**block, "rollout_num": 0})
-    s = LeakGANSettings.from_dict(semantics.resolve(block, "synthetic"))
-    assert (s.goal_size, s.step_size, s.rollout_num, s.delta, s.mle_every) == (16, 4, 4, 12.0, 15)
-    assert s.temperature == pytest.approx(2 / 3, abs=1e-4)
+
+# ---------------------------------------------------------------- the run
 
 
 def test_unknown_or_inconsistent_settings_are_user_errors():
@@ -122,6 +120,85 @@ def test_segment_rewards_are_rescaled_ranks(rollouts):
     expected = sorted(1 / (1 + math.exp(-s.delta * (0.5 - r / 16))) for r in range(1, 17))
     for col in range(2):
         assert sorted(rewards[:, col].tolist()) == pytest.approx(expected, abs=1e-6)
+
+
+def test_constant_reward_is_the_mean_rescaled_activation_over_ranks():
+    # B = 2, δ = 12: ranks 1 and 2 give σ(0) = 0.5 and σ(-6)
+    assert constant_reward(2, 12.0) == pytest.approx((0.5 + 1 / (1 + math.exp(6))) / 2, abs=1e-12)
+    assert constant_reward(2, 12.0) == pytest.approx(0.2512364, abs=1e-7)
+
+
+PATHS_TINY = dict(emb_dim=4, hidden_dim=5, goal_size=3, step_size=2, dis_emb_dim=6, filter_sizes=[1, 3],
+                  num_filters=[2, 3], batch_size=5, rollout_num=3)
+
+
+def test_adversarial_step_runs_on_both_paths_with_the_same_shapes():
+    train = torch.randint(0, 20, (8, 8), generator=torch.Generator().manual_seed(0))
+    results = {}
+    for features, rollouts in (("incremental", "batched"), ("full", "sequential")):
+        s = LeakGANSettings.defaults(**PATHS_TINY, features=features, rollouts=rollouts)
+        run = LeakGANRun(build_model(s, 20, 8, 0), s, train, train, 0)
+        assert run.model.feature_mode == features
+        results[features] = adversarial_step(run)
+    for point in results.values():
+        assert set(point) == {"mean_reward", "manager_loss", "worker_loss"} and 0 < point["mean_reward"] < 1
+
+
+
+# ---------------------------------------------------------------- the ablation's controls and the authors' optimizers
+
+
+def _tiny(**overrides) -> tuple[LeakGANSettings, torch.Tensor]:
+    s = LeakGANSettings.defaults(filter_sizes=[1, 2], num_filters=[3, 3], dis_emb_dim=4, emb_dim=4, hidden_dim=4,
+                                 goal_size=2, batch_size=4, num_negatives=6, dis_batch_size=4, gen_batch=4,
+                                 rollout_num=2, **overrides)
+    return s, torch.randint(0, 12, (10, 8), generator=torch.Generator().manual_seed(0))
+
+
+def _run(**overrides) -> LeakGANRun:
+    s, data = _tiny(**overrides)
+    return LeakGANRun(build_model(s, 12, 8, 0), s, data, data[:4], 0, stage="adversarial")
+
+
+def test_mle_arm_makes_one_supervised_step_per_generator_update():
+    run = _run(generator_update="supervised")
+    before = {k: v.clone() for k, v in run.model.state_dict().items()}
+    point = adversarial_step(run)
+    assert set(point) == {"manager_loss", "worker_loss"}  # no reward: D is not asked
+    assert run.budget.generator_updates == 1 and run.budget.training_tokens == 4 * 8
+    changed = [k for k, v in run.model.state_dict().items() if not torch.equal(v, before[k])]
+    assert changed and not any(k.startswith("discriminator.") for k in changed)
+
+
+def test_constant_reward_arm_draws_no_rollouts_and_divided_rewards_scale_by_rollouts():
+    run = _run(reward="constant")
+    rng_before = run.sample_rng.get_state()
+    point = adversarial_step(run)
+    assert "mean_reward" not in point
+    # only the traced batch drew numbers: a second run's trace alone reaches the same state
+    check = _run(reward="constant")
+    check.sample_rng.set_state(rng_before)
+    check.model.trace(4, 1.0, check.sample_rng)
+    assert torch.equal(check.sample_rng.get_state(), run.sample_rng.get_state())
+    plain, divided = _run(), _run(divide_by_rollouts=True)
+    trace = plain.model.trace(4, 1.0, plain.sample_rng, plain.model.segment_boundaries())
+    trace2 = divided.model.trace(4, 1.0, divided.sample_rng, divided.model.segment_boundaries())
+    q, _ = segment_rewards(plain, trace)
+    q2, _ = segment_rewards(divided, trace2)
+    assert torch.allclose(q2, q / 2)  # rollout_num = 2
+
+
+def test_separate_optimizer_states_give_interleaved_mle_its_own_adam_pair():
+    shared, separate = _run(), _run(optimizer_states="separate")
+    assert shared.mle_opts is None
+    assert len(separate.mle_opts) == 2 and separate.mle_opts[0] is not separate.worker_opt
+    state = separate.state_dict()
+    assert len(state["mle_opts"]) == 2
+    separate.load_state_dict(state)
+
+
+
+# ---------------------------------------------------------------- the stages
 
 
 def test_pretrain_and_adversarial_stages_write_loadable_checkpoints(data):
@@ -172,7 +249,7 @@ def test_corrupt_pretrained_checkpoint_is_a_user_error(data):
 def test_stale_checkpoints_of_other_settings_are_not_resumed(data):
     adversarial_stage(adv_args(data, "whole"))
     other = adv_args(data, "other")
-    other.settings = json.dumps({**base_block("leakgan"), **TINY, "delta": 16.0})
+    other.settings = json.dumps(resolved_block(**TINY, delta=16.0))
     adversarial_stage(other, stop_after=1)
     # same folder, original settings: the delta-16 checkpoint must be discarded, not resumed
     adversarial_stage(adv_args(data, "again", checkpoint_dir=str(data / "other-ckpt")))

@@ -1,5 +1,5 @@
-"""The baselines SeqGAN, SeqGAN (rescaled) and RankGAN: rollouts, rewards, REINFORCE, the delayed rollout
-network, and the pretrain/adversarial trainers (checkpoints, resuming, refusals)."""
+"""The baselines SeqGAN, SeqGAN (rescaled) and RankGAN on SeqGAN's loop: rewards, REINFORCE, the critics, the
+delayed rollout network, and the registry's pretrain/adversarial trainers (checkpoints, resuming, refusals)."""
 from __future__ import annotations
 
 import copy
@@ -9,33 +9,42 @@ import re
 import pytest
 import torch
 
-from leakgan.config import STAGE_ORDER, base_block, setting_stage
+from leakgan import registry
+from leakgan.config.resolve import base_block, setting_stage
+from leakgan.config.schema import STAGE_ORDER
 from leakgan.errors import UserError
 from leakgan.io import read_checkpoint, save_torch
 from leakgan.kernels import score_rollouts
 from leakgan.models.discriminator import Discriminator, DiscriminatorConfig
 from leakgan.models.mle import MLEConfig, MLEGenerator
 from leakgan.models.ranker import Ranker
-from leakgan.models.registry import load_model
-from leakgan.train import seqgan
+from leakgan.registry import load_model
+from leakgan.train import rankgan, seqgan
 from leakgan.train.job import TrainingJob
-from leakgan.train.seqgan import (SETTINGS, GeneratorAndCritic, RankGANSettings, SeqGANRescaledSettings, SeqGANRun,
-                                  SeqGANSettings, adversarial_model, adversarial_step, pretrain_model,
-                                  rollout_rewards, train_critic, update_rollout_model)
+from leakgan.train.rankgan import RankerCritic
+from leakgan.train.seqgan import SeqGANRun, adversarial_step, rollout_rewards, update_rollout_model
 
 torch.set_num_threads(1)
 
 V, T = 30, 8
 NAMES = ["seqgan", "seqgan_rescaled", "rankgan"]
+# what each model's trainers build: the critic's module, the critic around it, its random streams, its rewards
+PARTS = {"seqgan": (Discriminator, seqgan.discriminator_critic, seqgan.STREAMS, seqgan.mean_rewards),
+         "seqgan_rescaled": (Discriminator, seqgan.discriminator_critic, seqgan.STREAMS, seqgan.rescaled_rewards),
+         "rankgan": (Ranker, rankgan.ranker_critic, rankgan.STREAMS, seqgan.mean_rewards)}
+
+
 TINY = dict(emb_dim=8, hidden_dim=8, batch_size=16, pretrain_epochs=2, dis_emb_dim=8, filter_sizes=[1, 2, T],
             num_filters=[4, 4, 4], dis_batch_size=16, pretrain_d_steps=1, d_epochs=1, num_negatives=32,
             adversarial_epochs=2, d_steps=1, rollout_num=2, checkpoint_every=10, eval_every=1, eval_samples=16,
             gen_batch=64)
+
+
 EXTRA = {"seqgan": {}, "seqgan_rescaled": {}, "rankgan": {"ref_size": 4, "comparison_size": 4}}
 
 
-def tiny_settings(name: str, **over) -> SeqGANSettings:
-    return SETTINGS[name].defaults(**{**TINY, **EXTRA[name], **over})
+def tiny_settings(name: str, **over):
+    return registry.get(name).settings.defaults(**{**TINY, **EXTRA[name], **over})
 
 
 def generator(seed: int = 0, vocab: int = V, length: int = T) -> MLEGenerator:
@@ -47,10 +56,13 @@ def make_run(name: str, seed: int = 0, **over) -> SeqGANRun:
     s = tiny_settings(name, **over)
     cfg = DiscriminatorConfig(vocab_size=V, seq_len=T, emb_dim=8, filter_sizes=(1, 2, T), num_filters=(4, 4, 4),
                               dropout=s.dropout, l2_reg=s.l2_reg)
-    critic = Ranker(cfg) if name == "rankgan" else Discriminator(cfg)
-    critic.reset_parameters(torch.Generator().manual_seed(seed + 100))
+    module_class, make_critic, streams, rewards = PARTS[name]
+    module = module_class(cfg)
+    module.reset_parameters(torch.Generator().manual_seed(seed + 100))
     data = torch.randint(0, V, (48, T), generator=torch.Generator().manual_seed(seed + 200))
-    return SeqGANRun(name, GeneratorAndCritic(generator(seed), critic), s, data[:32], data[32:], seed)
+    job = TrainingJob(spec=registry.get(name), settings=s.to_dict(), vocab={"size": V, "pad_id": None},
+                      train=data[:32], test=data[32:], seed=seed, device=torch.device("cpu"))
+    return SeqGANRun(job, s, generator(seed), make_critic(job, s, module), streams=streams, rewards=rewards)
 
 
 def distinct_samples(n: int = 16) -> torch.Tensor:
@@ -67,54 +79,6 @@ def changed(before: dict, module: torch.nn.Module) -> set:
     return {k for k, v in module.named_parameters() if not torch.equal(before[k], v)}
 
 
-# ------------------------------------------------------------------ settings
-
-
-def test_settings_classes_read_their_blocks():
-    assert SeqGANSettings.defaults().rollout_num == 16
-    assert SeqGANRescaledSettings.defaults().delta == 12.0
-    r = RankGANSettings.defaults()
-    assert (r.gamma, r.ref_size, r.comparison_size, r.l2_reg) == (1.0, 16, 16, 0.0)
-    with pytest.raises(UserError, match="'rankgan.delta' is not known"):
-        RankGANSettings.defaults(delta=3.0)
-
-
-# ------------------------------------------------------------------ rollouts
-
-
-@pytest.mark.parametrize("chunk", [4096, 3])
-def test_rollouts_keep_the_prefix_and_complete_randomly(chunk):
-    model = generator()
-    tokens = distinct_samples(5)
-    R = 4
-    out = model.rollouts(tokens, R, 1.0, torch.Generator().manual_seed(7), chunk=chunk)
-    assert out.shape == (R, T - 1, 5, T) and out.dtype == torch.long
-    assert int(out.min()) >= 0 and int(out.max()) < V
-    for g in range(1, T):
-        assert torch.equal(out[:, g - 1, :, :g], tokens[:, :g].expand(R, 5, g))
-        # the repeats differ somewhere in their sampled completions
-        completions = out[:, g - 1, :, g:]
-        assert any(not torch.equal(completions[0], completions[r]) for r in range(1, R)), g
-    # a completion is not the sample itself everywhere (the rollouts are sampled, not copied)
-    assert not torch.equal(out[:, 0], tokens.expand(R, 5, T))
-
-
-def test_rollouts_of_length_one_are_empty():
-    model = generator(length=1)
-    out = model.rollouts(torch.zeros(3, 1, dtype=torch.long), 2, 1.0, torch.Generator().manual_seed(0))
-    assert out.shape == (2, 0, 3, 1)
-
-
-@pytest.mark.parametrize("chunk", [1, 7, 2 * (T - 1), 2 * (T - 1) * 3])
-def test_rollout_chunking_does_not_change_the_numbers(chunk):
-    model = generator()
-    tokens = distinct_samples(5)
-    whole = model.rollouts(tokens, 2, 1.0, torch.Generator().manual_seed(7), chunk=4096)
-    parts = model.rollouts(tokens, 2, 1.0, torch.Generator().manual_seed(7), chunk=chunk)
-    differ = float((parts != whole).float().mean())
-    assert differ == 0.0, f"rollouts depend on chunk={chunk}: {differ:.0%} of the tokens differ"
-
-
 def test_rollout_chunk_setting_does_not_change_the_rewards():
     # rollout_chunk is a memory knob ("most rollouts stepped (and scored) at a time"): not a training input
     samples = distinct_samples(16)
@@ -126,22 +90,6 @@ def test_rollout_chunk_setting_does_not_change_the_rewards():
     assert gap < 1e-6, f"rewards with rollout_chunk=5 differ from rollout_chunk=4096 by up to {gap:.3g}"
 
 
-@pytest.mark.parametrize("chunk", [4096, 2])
-def test_degenerate_generator_completes_with_its_only_token(chunk):
-    model = generator()
-    with torch.no_grad():
-        model.out.bias.zero_()
-        model.out.bias[3] = 50.0
-    tokens = distinct_samples(6)
-    out = model.rollouts(tokens, 3, 1.0, torch.Generator().manual_seed(1), chunk=chunk)
-    for g in range(1, T):
-        assert torch.equal(out[:, g - 1, :, :g], tokens[:, :g].expand(3, 6, g))
-        assert (out[:, g - 1, :, g:] == 3).all(), g
-
-
-# ------------------------------------------------------------------ rewards
-
-
 def _scores_again(run: SeqGANRun, samples: torch.Tensor, rollout_model: MLEGenerator, sample_state, shuffle_state):
     """The scores [R, T, B] that rollout_rewards saw, rebuilt from the same random states."""
     s, B = run.settings, samples.shape[0]
@@ -149,11 +97,11 @@ def _scores_again(run: SeqGANRun, samples: torch.Tensor, rollout_model: MLEGener
     run.shuffle_rng.set_state(shuffle_state)
     rollouts = rollout_model.rollouts(samples, s.rollout_num, 1.0, run.sample_rng, s.rollout_chunk)
     flat = rollouts.reshape(-1, T)
-    critic = run.critic.eval()
+    critic = run.critic.module.eval()
     with torch.no_grad():
-        if run.name == "rankgan":
-            comparison = seqgan._real_subset(run, s.comparison_size)
-            references = seqgan._real_subset(run, s.ref_size)
+        if isinstance(run.critic, RankerCritic):
+            comparison = run.critic.real_subset(s.comparison_size, run.streams)
+            references = run.critic.real_subset(s.ref_size, run.streams)
             partial, full = (critic.scores(x, comparison, references, s.gamma) for x in (flat, samples))
         else:
             partial, full = critic.real_prob(flat), critic.real_prob(samples)
@@ -179,7 +127,7 @@ def test_rollout_rewards_match_the_critic_on_the_same_rollouts(name):
             assert ((rewards > 0) & (rewards < 1)).all()
             assert torch.allclose(rewards, scores.mean(dim=0).T, atol=1e-6)
             # the last token's reward is D on the sentence itself
-            assert torch.allclose(rewards[:, -1], run.critic.real_prob(samples), atol=1e-6)
+            assert torch.allclose(rewards[:, -1], run.critic.module.real_prob(samples), atol=1e-6)
         else:
             assert torch.allclose(rewards, score_rollouts(scores.contiguous(), run.settings.delta), atol=1e-6)
 
@@ -210,34 +158,31 @@ def test_rollout_rewards_of_a_degenerate_rollout_model_score_the_forced_completi
     rewards, _ = rollout_rewards(run, samples, rollout_model)
     forced = torch.stack([torch.cat([samples[:, :g], torch.full((8, T - g), 4)], dim=1) for g in range(1, T)])
     with torch.no_grad():
-        expected = run.critic.real_prob(forced.reshape(-1, T)).view(T - 1, 8).T
+        expected = run.critic.module.real_prob(forced.reshape(-1, T)).view(T - 1, 8).T
     assert torch.allclose(rewards[:, :-1], expected, atol=1e-6)
-
-
-# ------------------------------------------------------------------ gradients
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_adversarial_step_changes_only_the_generator(name):
     run = make_run(name)
     rollout_model = copy.deepcopy(run.generator)
-    g0, c0, r0 = params(run.generator), params(run.critic), params(rollout_model)
+    g0, c0, r0 = params(run.generator), params(run.critic.module), params(rollout_model)
     result = adversarial_step(run, rollout_model)
     assert set(result) == {"mean_score", "mean_reward", "g_loss"} and math.isfinite(result["g_loss"])
     assert changed(g0, run.generator) == set(g0)  # every tensor of G moved
-    assert changed(c0, run.critic) == set()
+    assert changed(c0, run.critic.module) == set()
     assert changed(r0, rollout_model) == set()
-    assert all(p.grad is None for p in run.critic.parameters())
+    assert all(p.grad is None for p in run.critic.module.parameters())
     assert all(p.grad is None for p in rollout_model.parameters())
 
 
 @pytest.mark.parametrize("name", ["seqgan", "rankgan"])
 def test_critic_training_changes_only_the_critic(name):
     run = make_run(name)
-    g0, c0 = params(run.generator), params(run.critic)
-    loss = train_critic(run, 1)
+    g0, c0 = params(run.generator), params(run.critic.module)
+    loss = run.train_critic(1)
     assert math.isfinite(loss)
-    moved = changed(c0, run.critic)
+    moved = changed(c0, run.critic.module)
     assert changed(g0, run.generator) == set()
     assert all(p.grad is None for p in run.generator.parameters())
     if name == "rankgan":
@@ -285,9 +230,6 @@ def test_rollout_model_moves_toward_g_by_the_rate():
     assert params(G).keys() == theirs.keys() and all(torch.equal(params(G)[k], v) for k, v in theirs.items())
 
 
-# ------------------------------------------------------------------ trainers
-
-
 def stage_settings(name: str, stage: str, **over) -> dict:
     """The block as the rule passes it to `stage`: only the keys that stage (or an earlier one) reads."""
     block = {**base_block(name), **TINY, **EXTRA[name], **over}
@@ -301,8 +243,8 @@ def _data():
 
 def make_job(name: str, stage: str, vocab: int = V, **kw) -> TrainingJob:
     train, test = _data()
-    return TrainingJob(settings=stage_settings(name, stage), vocab={"size": vocab, "pad_id": None}, train=train,
-                       test=test, seed=3, device=torch.device("cpu"), **kw)
+    return TrainingJob(spec=registry.get(name), settings=stage_settings(name, stage), vocab={"size": vocab, "pad_id": None},
+                       train=train, test=test, seed=3, device=torch.device("cpu"), **kw)
 
 
 @pytest.fixture(scope="module")
@@ -313,16 +255,26 @@ def pretrained(tmp_path_factory):
 
     def get(name):
         if name not in done:
-            ckpt, curve = pretrain_model(make_job(name, "pretrain"), name)
+            ckpt, curve = pretrain(make_job(name, "pretrain"))
             path = folder / f"{name}-pre.pt"
             save_torch(path, ckpt)
             done[name] = (ckpt, curve, path)
         ckpt, curve, path = done[name]
-        # a fresh copy from the file each time, as the adversarial stage reads it (adversarial_model
+        # a fresh copy from the file each time, as the adversarial stage reads it (the adversarial trainer
         # updates the critic's optimizer state in place: see test_adversarial_leaves_its_pretrained_input_alone)
         return read_checkpoint(path), curve, path
 
     return get
+
+
+def pretrain(job: TrainingJob):
+    """The registry's first-stage trainer of the job's model."""
+    return job.spec.trainer("pretrain")(job)
+
+
+def adversarial(job: TrainingJob):
+    """The registry's adversarial trainer of the job's model."""
+    return job.spec.trainer("adversarial")(job)
 
 
 def adv_job(name, pretrained, tmp_path, ckpt_name="ckpt", **kw) -> TrainingJob:
@@ -364,7 +316,7 @@ def test_all_baselines_start_from_the_same_pretrained_generator(pretrained):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_adversarial_writes_a_loadable_checkpoint_and_curve(name, pretrained, tmp_path):
-    ckpt, metrics = adversarial_model(adv_job(name, pretrained, tmp_path), name)
+    ckpt, metrics = adversarial(adv_job(name, pretrained, tmp_path))
     assert ckpt["model"] == name and ckpt["epoch"] == 2
     assert [p["epoch"] for p in metrics] == [1, 2] and all(p["phase"] == "adversarial" for p in metrics)
     assert {"mean_score", "mean_reward", "g_loss", "d_loss", "nll_test"} <= set(metrics[0])
@@ -381,10 +333,10 @@ def test_adversarial_writes_a_loadable_checkpoint_and_curve(name, pretrained, tm
 
 @pytest.mark.parametrize("name", ["seqgan", "rankgan"])
 def test_stopped_and_resumed_run_equals_the_uninterrupted_run(name, pretrained, tmp_path):
-    whole, whole_metrics = adversarial_model(adv_job(name, pretrained, tmp_path, "whole"), name)
-    assert adversarial_model(adv_job(name, pretrained, tmp_path, "split", stop_after=1), name) is None
+    whole, whole_metrics = adversarial(adv_job(name, pretrained, tmp_path, "whole"))
+    assert adversarial(adv_job(name, pretrained, tmp_path, "split", stop_after=1)) is None
     assert [p.name for p in (tmp_path / "split").iterdir()] == ["epoch-00001.pt"]
-    split, split_metrics = adversarial_model(adv_job(name, pretrained, tmp_path, "split"), name)
+    split, split_metrics = adversarial(adv_job(name, pretrained, tmp_path, "split"))
     assert_same_tensors(split["state"], whole["state"])
     assert_same_tensors(split["critic"], whole["critic"])
     assert split_metrics == whole_metrics
@@ -394,19 +346,19 @@ def test_stopped_and_resumed_run_equals_the_uninterrupted_run(name, pretrained, 
 def test_adversarial_refuses_a_checkpoint_of_another_model(pretrained, tmp_path):
     _, _, path = pretrained("seqgan")
     with pytest.raises(UserError, match=re.escape(f"{path}: a 'seqgan' checkpoint, not rankgan")):
-        adversarial_model(make_job("rankgan", "adversarial", pretrained=pretrained("seqgan")[0], pretrained_path=path,
-                                   checkpoint_dir=tmp_path / "c"), "rankgan")
+        adversarial(make_job("rankgan", "adversarial", pretrained=pretrained("seqgan")[0], pretrained_path=path,
+                              checkpoint_dir=tmp_path / "c"))
     mle_ckpt = {**pretrained("seqgan")[0], "model": "mle"}
     with pytest.raises(UserError, match=re.escape(f"{path}: a 'mle' checkpoint, not seqgan")):
-        adversarial_model(make_job("seqgan", "adversarial", pretrained=mle_ckpt, pretrained_path=path,
-                                   checkpoint_dir=tmp_path / "c"), "seqgan")
+        adversarial(make_job("seqgan", "adversarial", pretrained=mle_ckpt, pretrained_path=path,
+                              checkpoint_dir=tmp_path / "c"))
 
 
 def test_adversarial_refuses_a_checkpoint_of_another_vocabulary(pretrained, tmp_path):
     job = adv_job("seqgan_rescaled", pretrained, tmp_path, vocab=V + 5)
     with pytest.raises(UserError, match=re.escape(f"{job.pretrained_path}: trained for vocabulary {V} and length {T}, "
                                                   f"but the data have {V + 5} and {T}")):
-        adversarial_model(job, "seqgan_rescaled")
+        adversarial(job)
 
 
 def test_adversarial_refuses_an_incomplete_checkpoint(pretrained, tmp_path):
@@ -414,16 +366,16 @@ def test_adversarial_refuses_an_incomplete_checkpoint(pretrained, tmp_path):
     broken = {k: v for k, v in ckpt.items() if k != "critic"}
     job = make_job("seqgan", "adversarial", pretrained=broken, pretrained_path=path, checkpoint_dir=tmp_path / "c")
     with pytest.raises(UserError, match=re.escape(f"{path}: not a complete seqgan checkpoint")):
-        adversarial_model(job, "seqgan")
+        adversarial(job)
 
 
 def test_adversarial_leaves_its_pretrained_input_alone(pretrained, tmp_path):
     job = adv_job("seqgan", pretrained, tmp_path)
     kept = copy.deepcopy(job.pretrained)
-    adversarial_model(job, "seqgan")
+    adversarial(job)
     state = job.pretrained["dis_opt"]["state"]
     touched = sorted(f"dis_opt.state.{i}.{k}" for i in state for k in state[i]
                      if not torch.equal(state[i][k], kept["dis_opt"]["state"][i][k]))
-    assert not touched, f"adversarial_model changed job.pretrained in place: {touched[:3]}"
+    assert not touched, f"the adversarial trainer changed job.pretrained in place: {touched[:3]}"
     assert_same_tensors(job.pretrained["critic"], kept["critic"])
     assert_same_tensors(job.pretrained["state"], kept["state"])
