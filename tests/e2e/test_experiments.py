@@ -1,5 +1,9 @@
 """The experiments (experiments/*.py) run end to end with --smoke: the pipeline (frontier, ablation) or the library's
-trainers (synthetic quality), and print their tables."""
+trainers (synthetic quality), and print their tables.
+
+The two pipeline experiments run in a copy of the shared synthetic run's data and seed-42 chains of the models they
+train, so that seed's training is reused (their schedules at smoke scale are the shared run's) and what they add
+runs: seed 43, the frontier at their temperatures, the ablation arms' adversarial stages."""
 from __future__ import annotations
 
 import json
@@ -8,6 +12,7 @@ import re
 import pytest
 
 from tests.conftest import REPO
+from tests.e2e.conftest import copy_run, synthetic_chains
 from tests.e2e.test_benchmarks import NUMBER, lines_matching, smoke
 
 pytestmark = pytest.mark.slow
@@ -34,13 +39,14 @@ def test_synthetic_quality_smoke_scores_every_row():
     assert lines_matching(matched, out)
 
 
-def test_frontier_smoke_runs_two_seeds_through_the_pipeline(tmp_path):
+def test_frontier_smoke_runs_two_seeds_through_the_pipeline(tmp_path, synthetic_run):
     """Two seeds and three temperatures: the aggregate nll.json, the frontier figure and the tables."""
+    copy_run(synthetic_run, tmp_path / "work", *synthetic_chains("mle", "seqgan", "leakgan"))
     out = smoke("experiments/frontier.py", "--workdir", str(tmp_path / "work"), "--figure", str(tmp_path / "frontier.png"),
-                timeout=900)
+                "--seeds", "42", "43", timeout=900)
     result = json.loads((tmp_path / "work/results/synthetic-20/nll.json").read_text())
-    assert result["seeds"] == [1, 2] and result["temperatures"] == [1.0, 0.8, 0.5]
-    for seed in (1, 2):
+    assert result["seeds"] == [42, 43] and result["temperatures"] == [1.0, 0.8, 0.5]
+    for seed in (42, 43):
         assert json.loads((tmp_path / f"work/results/synthetic-20/seed{seed}/nll.json").read_text())["seed"] == seed
     stats = result["models"]["mle"]["stats"]["oracle_nll"]
     assert stats["n"] == 2 and len(stats["values"]) == 2 and stats["std"] > 0
@@ -55,14 +61,15 @@ def test_frontier_smoke_runs_two_seeds_through_the_pipeline(tmp_path):
     assert lines_matching(r"\| p-value: LeakGAN vs the best other \(", out)
 
 
-def test_adversarial_ablation_smoke_trains_every_arm_from_one_pretraining(tmp_path):
+def test_adversarial_ablation_smoke_trains_every_arm_from_one_pretraining(tmp_path, synthetic_run):
     """One seed: the five arms share one LeakGAN pretraining and each prints its row."""
-    out = smoke("experiments/adversarial_ablation.py", "--workdir", str(tmp_path / "work"), "--seeds", "1", timeout=900)
+    copy_run(synthetic_run, tmp_path / "work", *synthetic_chains("mle", "leakgan", "leakgan_constant"))
+    out = smoke("experiments/adversarial_ablation.py", "--workdir", str(tmp_path / "work"), "--seeds", "42", timeout=900)
     result = json.loads((tmp_path / "work/results/synthetic-20/nll.json").read_text())
     arms = ("leakgan_authors", "leakgan_authors_a1", "leakgan_mle", "leakgan_constant")
     assert set(result["models"]) >= {"mle", "leakgan", *arms}
     assert result["labels"]["leakgan_authors"] == "LeakGAN (authors' update)"
-    run = tmp_path / "work/results/synthetic-20/seed1"
+    run = tmp_path / "work/results/synthetic-20/seed42"
     assert sorted(p.parent.name for p in run.glob("*/pretrain.pt")) == ["leakgan", "mle"]
     assert sorted(p.parent.name for p in run.glob("*/adversarial.pt")) == sorted(["leakgan", *arms])
     for label in ("(a) paper's update", "(b) authors' update", "(c) authors' update, α = 1",

@@ -3,27 +3,32 @@ samples.txt through it."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
+from leakgan.cli import main
 from leakgan.io import write_tokens, write_vocab
-from tests.conftest import planned_jobs, snakemake, tool_env
+from tests.conftest import planned_jobs, snakemake
 
 pytestmark = pytest.mark.slow
 RUN = "seed42"  # the results folder of the default training seed
 
 
-def generate(workdir, *argv) -> list[str]:
-    """`leakgan generate ARGV` in `workdir`: its lines, after checking it exited 0 with nothing on stderr."""
-    proc = subprocess.run([sys.executable, "-m", "leakgan.cli", "generate", *map(str, argv)], cwd=workdir,
-                          env=tool_env(), capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
-    return proc.stdout.splitlines()
+@pytest.fixture
+def generate(capsys, monkeypatch):
+    """`leakgan generate ARGV` in a folder (in this process): its lines, after checking it exited 0 with nothing on
+    stderr."""
+    def run(workdir, *argv) -> list[str]:
+        monkeypatch.chdir(workdir)
+        code = main(["generate", *map(str, argv)])
+        out, err = capsys.readouterr()
+        assert code == 0 and err == "", err
+        return out.splitlines()
+
+    return run
 
 
-def test_generate_samples_every_model_and_the_arm_of_the_synthetic_run(synthetic_run):
+def test_generate_samples_every_model_and_the_arm_of_the_synthetic_run(synthetic_run, generate):
     vocab = json.loads((synthetic_run / "results/synthetic-20/data/vocab.json").read_text())
     for model in ("leakgan", "mle", "seqgan", "seqgan_rescaled", "rankgan", "leakgan_constant"):
         lines = generate(synthetic_run, "results/synthetic-20", "--model", model, "-n", 7, "--seed", 3)
@@ -34,7 +39,7 @@ def test_generate_samples_every_model_and_the_arm_of_the_synthetic_run(synthetic
         synthetic_run, f"results/synthetic-20/{RUN}/leakgan/adversarial.pt", "-n", 5)
 
 
-def test_generate_prints_words_of_the_coco_run_cut_at_the_first_pad(coco_run):
+def test_generate_prints_words_of_the_coco_run_cut_at_the_first_pad(coco_run, generate):
     vocab = json.loads((coco_run / "results/coco/data/vocab.json").read_text())
     words = set(vocab["tokens"]) - {vocab["tokens"][vocab["pad_id"]]}
     for model in ("leakgan", "rankgan"):

@@ -169,8 +169,9 @@ def test_same_seed_gives_byte_identical_files(tmp_path, synthetic_run):
     assert not (tmp_path / TARGET).exists()  # nothing beyond the files asked for was made
 
 
-def test_killed_training_job_leaves_no_complete_looking_output(tmp_path):
-    snakemake(tmp_path, *SMOKE, "--", "results/synthetic-20/data/train.txt")
+def test_killed_training_job_leaves_no_complete_looking_output(tmp_path, synthetic_run):
+    # the data stage done: the shared run's data and oracle (the oracle's "real" row is left to this run)
+    copy_run(synthetic_run, tmp_path, "results/synthetic-20/data", "results/synthetic-20/oracle")
     long_run = ["--config", "scale=smoke", "models=[mle]", "mle={epochs: 400, eval_every: 400}"]
     cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(tmp_path), "--cores", "2",
            *long_run, "--", TARGET]

@@ -52,14 +52,26 @@ def test_coco_smoke_pipeline_writes_bleu_json(coco_run):
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def test_the_report_of_the_coco_run_has_its_tables_curves_frontier_and_figures(coco_run):
+def test_the_report_of_the_coco_run_has_its_tables_curves_frontier_and_figures_4_5(coco_run):
     report = coco_run / "results" / "report"
     html = (report / "tables.html").read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>") and "coco: BLEU (Table 3" in html
     # the random samples of every model, in the Markdown and the HTML
     markdown = (coco_run / "results" / "tables.md").read_text(encoding="utf-8")
     assert "### coco: 3 random samples from LeakGAN (α=1)" in markdown
-    for name in ("bleu_curve.png", "frontier.png", "figure3.png", "figure4.png", "figure5.png"):
+    for name in ("bleu_curve.png", "frontier.png", "figure4.png", "figure5.png"):
         assert (report / "coco" / name).read_bytes()[:8] == PNG_MAGIC, name
-    for figure in (3, 4, 5):
+    for figure in (4, 5):
         assert (coco_run / "logs" / "report" / "coco" / f"figure{figure}.log").exists()
+
+
+def test_figure_3_of_the_coco_run_with_smaller_length_buckets(coco_run, tmp_path, capsys):
+    # 200 smoke samples per model hold no length bucket of 20 sentences of LeakGAN and a baseline (the default)
+    from leakgan.cli import main
+
+    assert main(["figures", str(coco_run / "results" / "coco"), "--figure", "3", "--min-count", "20",
+                 "--out", str(tmp_path / "default")]) == 2
+    assert "no length bucket holds 20 sentences" in capsys.readouterr().err
+    assert main(["figures", str(coco_run / "results" / "coco"), "--figure", "3", "--min-count", "5",
+                 "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "figure3.png").read_bytes()[:8] == PNG_MAGIC

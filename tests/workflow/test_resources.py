@@ -1,4 +1,4 @@
-"""What each job asks a scheduler for, and rules that re-run when the code they run changes."""
+"""What each job asks a scheduler for (threads, memory, time, GPUs), and which jobs run where Snakemake runs."""
 from __future__ import annotations
 
 import re

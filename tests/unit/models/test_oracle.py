@@ -6,6 +6,7 @@ import os
 import pickle
 import re
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
