@@ -60,8 +60,9 @@ REDUCED_FILTER_SIZES = [1, 2, 3, 4, 5, 10, 15, 20]
 REDUCED_NUM_FILTERS = [50, 50, 50, 50, 50, 50, 50, 50]
 
 # --smoke: every step of the run at sizes that take seconds (explicit options still win).
-SMOKE = dict(num_train=200, num_test=100, eval_samples=100, dis_emb_dim=16, num_filters_each=4, pretrain_rounds=1,
-             pretrain_d_steps=1, pretrain_g_epochs=1, d_epochs=1, num_negatives=100, adversarial_epochs=1,
+# (64 training sequences: one generator batch per MLE epoch.)
+SMOKE = dict(num_train=64, num_test=50, eval_samples=50, dis_emb_dim=16, num_filters_each=4, pretrain_rounds=1,
+             pretrain_d_steps=1, pretrain_g_epochs=1, d_epochs=1, num_negatives=64, adversarial_epochs=1,
              rollout_num=2, mle_every=1, baseline_rollout_num=2)
 
 
