@@ -23,16 +23,18 @@ run: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/snakemake --profile profiles/default --cores $(CORES) --config scale=demo -- results/synthetic-20/nll.json
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/leakgan table results/synthetic-20/nll.json
 
-# Two pytest-xdist workers (2 cores); each shared end-to-end run is made once, by one worker (tests/conftest.py).
-XDIST := -n $(or $(TEST_WORKERS),2) --dist loadgroup
+# Tests run on TEST_WORKERS pytest-xdist workers (2 cores: 2; 0 runs them in the pytest process itself).
+TEST_WORKERS ?= 2
 
-# Every tier: unit, workflow (dry runs, lint) and e2e (whole smoke runs); a few minutes.
+# Every tier: unit, workflow (dry runs, lint) and e2e (whole smoke runs); a few minutes. The e2e tier's shared
+# runs start in the background at once and are made while the other tests run (tests/e2e/conftest.py).
 test: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q --durations=15 $(XDIST)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q --durations=15 -n $(TEST_WORKERS) --dist worksteal
 
-# The fast tiers only: the package's unit tests and the workflow's dry runs and checks (no training run).
+# The fast tiers only: the package's unit tests and the workflow's dry runs and checks (no training run); a test
+# file stays on one worker, so its module fixtures are made once.
 test-fast: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q --durations=15 $(XDIST) tests/unit tests/workflow
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q --durations=15 -n $(TEST_WORKERS) --dist loadfile tests/unit tests/workflow
 
 # The workflow on a one-node SLURM cluster started on this machine (needs root: it installs
 # slurm-wlm and munge with apt-get when missing); 10 to 25 minutes on 2 cores.

@@ -50,15 +50,3 @@ def planned_jobs(output: str) -> dict[str, int]:
         jobs[parts[0]] = int(parts[1])
     return jobs
 
-
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
-def pytest_collection_modifyitems(config, items):
-    """Work units for pytest-xdist's `--dist loadgroup` (make test, make test-fast run two workers): the end-to-end
-    checks that read a shared run (tests/e2e/conftest.py) form one unit per run, so each run is made once, on one
-    worker; every other test goes with its file (its module-scoped fixtures are made once). Without xdist the
-    marks do nothing."""
-    for item in items:
-        fixtures = getattr(item, "fixturenames", ())
-        shared = [name for name in ("synthetic_run", "coco_run") if name in fixtures]
-        group = shared[0] if shared else item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group(group))
