@@ -220,6 +220,16 @@ def load_model_and_checkpoint(path, device="cpu"):
         raise UserError(f"{path}: a checkpoint of model '{ckpt['model']}', which is not registered "
                         f"(registered: {', '.join(models())}); delete it and re-run training")
     try:
-        return get(ckpt["model"]).load(ckpt, device), ckpt
+        model = get(ckpt["model"]).load(ckpt, device)
     except UserError as exc:
         raise UserError(f"{path}: {exc}") from None
+    check_finite_weights(model, path)
+    return model, ckpt
+
+
+def check_finite_weights(model, path) -> None:
+    """One clear line when a model's weights hold NaN or ±inf (its training diverged): it would sample garbage."""
+    parameters = getattr(model, "parameters", None)
+    if callable(parameters) and not all(bool(p.isfinite().all()) for p in parameters()):
+        raise UserError(f"{path}: the model's weights hold NaN or infinite values (its training diverged); "
+                        "re-run training with a lower learning rate")

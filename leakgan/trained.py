@@ -109,10 +109,7 @@ def load(ckpt: dict, ckpt_path: Path, device):
         model = registry.get(ckpt["model"]).load(ckpt, device)
     except UserError as exc:
         raise UserError(f"{ckpt_path}: {exc}") from None
-    parameters = getattr(model, "parameters", None)
-    if callable(parameters) and not all(bool(p.isfinite().all()) for p in parameters()):
-        raise UserError(f"{ckpt_path}: the model's weights hold NaN or infinite values (its training diverged); "
-                        "re-run training with a lower learning rate")
+    registry.check_finite_weights(model, ckpt_path)
     return model
 
 

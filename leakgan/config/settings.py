@@ -50,6 +50,11 @@ class Settings:
         return {k for k, p in cls.schema.get("properties", {}).items() if p.get("architecture")}
 
     @classmethod
+    def length_keys(cls) -> set[str]:
+        """The keys that say how long a run goes (`length: true`): a longer run continues a shorter one."""
+        return {k for k, p in cls.schema.get("properties", {}).items() if p.get("length")}
+
+    @classmethod
     def from_dict(cls, values: Mapping, stage: str | None = None) -> "Settings":
         """Typed settings from a config block; an unknown or missing key is one clear line.
 

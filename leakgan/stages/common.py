@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 from leakgan.errors import UserError
 
@@ -67,15 +68,21 @@ def training_job(args: argparse.Namespace, model: str, **extra):
         from leakgan.models.oracle import Oracle
 
         oracle = Oracle.load(args.oracle, device)
-    # The curve file grows point by point while the stage runs (watch it with `tail -f`);
-    # the finished stage rewrites it whole and atomically.
-    write_jsonl(args.metrics, [])
+    # The live curve grows point by point beside the output while the stage runs (watch it with
+    # `tail -f <curve>.part`); the finished stage writes the curve whole and atomically, then removes it.
+    live = live_curve(args.metrics)
+    write_jsonl(live, [])
     from leakgan import registry
 
     return TrainingJob(spec=registry.get(model), settings=settings, vocab=vocab, train=train, test=test, seed=args.seed,
                        device=device, oracle=oracle, validation=validation, select=select, keep_checkpoints=keep,
-                       on_point=lambda point: append_jsonl(args.metrics, point),
-                       on_resume=lambda curve: write_jsonl(args.metrics, curve), **extra)
+                       on_point=lambda point: append_jsonl(live, point),
+                       on_resume=lambda curve: write_jsonl(live, curve), **extra)
+
+
+def live_curve(metrics: str) -> str:
+    """Where a training stage's curve grows while it runs: its output's name plus `.part`."""
+    return f"{metrics}.part"
 
 
 def write_training_outputs(args: argparse.Namespace, result) -> int:
@@ -87,6 +94,7 @@ def write_training_outputs(args: argparse.Namespace, result) -> int:
     checkpoint, curve = result
     save_torch(args.out, checkpoint)
     write_jsonl(args.metrics, curve)
+    Path(live_curve(args.metrics)).unlink(missing_ok=True)
     return 0
 
 

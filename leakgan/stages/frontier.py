@@ -24,8 +24,11 @@ def _temperatures(text: str) -> list[float]:
         values = [float(t) for t in text.split(",") if t.strip()]
     except ValueError:
         raise UserError(f"--temperatures: expected numbers separated by commas, got {text!r}") from None
-    if not values or any(not v > 0 for v in values):
-        raise UserError(f"--temperatures: every α must be above 0, got {text!r}")
+    from leakgan.models.sampling import MIN_TEMPERATURE
+
+    if not values or any(not v >= MIN_TEMPERATURE for v in values):
+        raise UserError(f"--temperatures: every α must be at least {MIN_TEMPERATURE} (lower is argmax in float32), "
+                        f"got {text!r}")
     return values
 
 

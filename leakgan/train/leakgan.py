@@ -119,7 +119,7 @@ class LeakGANRun:
         """Model, optimizer and random-stream states and the budget."""
         state = {"model": state_snapshot(self.model), "worker_opt": self.worker_opt.state_dict(),
                  "manager_opt": self.manager_opt.state_dict(), "dis_opt": self.dis_opt.state_dict(),
-                 **self.streams.state_dict(), "budget": self.budget.to_dict()}
+                 **self.streams.state_dict(), "budget": self.budget.to_dict(), "d_loss": self._d_loss}
         if self.mle_opts is not None:
             state["mle_opts"] = [opt.state_dict() for opt in self.mle_opts]
         return state
@@ -132,6 +132,7 @@ class LeakGANRun:
         self.dis_opt.load_state_dict(state["dis_opt"])
         self.streams.load_state_dict(state)
         self.budget = Budget.from_dict(state.get("budget"))
+        self._d_loss = state.get("d_loss")
         if self.mle_opts is not None:
             for opt, saved in zip(self.mle_opts, state["mle_opts"]):
                 opt.load_state_dict(saved)
@@ -301,7 +302,7 @@ def _settings(job: TrainingJob, stage: str):
     return job.spec.settings.from_dict(job.settings, stage=stage)
 
 
-def pretrain(job: TrainingJob) -> tuple[dict, list[dict]]:
+def pretrain(job: TrainingJob) -> tuple[dict, list[dict]] | None:
     """LeakGAN's first stage: interleaved pretraining of D and G from a fresh model."""
     s = _settings(job, "pretrain")
     model = build_model(s, job.vocab["size"], job.train.shape[1], job.seed).to(job.device)
@@ -310,9 +311,15 @@ def pretrain(job: TrainingJob) -> tuple[dict, list[dict]]:
     if s.pretrain_g_epochs == 0:  # D alone, round after round
         for _ in range(s.pretrain_rounds):
             run.train_discriminator(s.pretrain_d_steps)
+    resumable = None
+    if job.checkpoint_dir is not None:
+        resumable = checkpoints.Resumable(job.checkpoint_dir, checkpoints.job_fingerprint(
+            job, [job.train, job.validation, job.test]), job.model, job.keep_checkpoints)
     curve = fit(run, job, epochs=s.pretrain_rounds * s.pretrain_g_epochs, eval_every=s.eval_every,
-                desc="leakgan pretrain", selection=selection,
+                desc="leakgan pretrain", selection=selection, checkpoints=resumable, checkpoint_every=s.eval_every,
                 postfix=lambda p: {"worker": round(p["worker_loss"], 3), "manager": round(p["manager_loss"], 3)})
+    if curve is None:
+        return None
     dis_opt = run.dis_opt.state_dict()
     if selection.epoch is not None and selection.epoch != curve[-1]["epoch"]:
         state, dis_opt = selection.state
@@ -339,7 +346,7 @@ def adversarial(job: TrainingJob) -> tuple[dict, list[dict]] | None:
     run = LeakGANRun(model, s, job.train, job.test, job.seed, job.oracle, stage="adversarial", job=job)
     if "dis_opt" in pretrained:
         run.dis_opt.load_state_dict(copy.deepcopy(pretrained["dis_opt"]))  # Adam updates it in place
-    resumable = checkpoints.Resumable(job.checkpoint_dir, checkpoints.fingerprint(path, job.settings, job.seed),
+    resumable = checkpoints.Resumable(job.checkpoint_dir, checkpoints.job_fingerprint(job, [path, job.train]),
                                       job.model, job.keep_checkpoints)
     curve = fit(run, job, epochs=s.adversarial_epochs, eval_every=s.eval_every, desc="leakgan adversarial",
                 checkpoints=resumable, checkpoint_every=s.checkpoint_every,

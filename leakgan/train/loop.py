@@ -21,7 +21,7 @@ import torch
 from tqdm import tqdm
 
 from leakgan.seeding import stage_seed, torch_generator
-from leakgan.train.checkpoints import Resumable
+from leakgan.train.checkpoints import Resumable, needs_checkpoint
 from leakgan.train.job import TrainingJob
 from leakgan.train.selection import BestSelection, Budget
 
@@ -85,7 +85,8 @@ def fit(run: Run, job: TrainingJob, *, epochs: int, eval_every: int, desc: str,
         untrained: dict | None = None, selection: BestSelection | None = None,
         checkpoints: Resumable | None = None, checkpoint_every: int = 0, record: str = "every",
         postfix: Callable[[dict], dict] | None = None) -> list[dict] | None:
-    """Train epochs 1..epochs of `run` (resuming after the newest checkpoint when `checkpoints` is given).
+    """Train epochs 1..epochs of `run`, resuming after the newest checkpoint of the same run when `checkpoints`
+    is given (a kill, or a shorter run being continued).
 
     `untrained`, when given, is the epoch-0 point's training fields: the model is evaluated before training.
     `record`: "every" epoch is a curve point, or only the "evaluated" ones.
@@ -94,16 +95,16 @@ def fit(run: Run, job: TrainingJob, *, epochs: int, eval_every: int, desc: str,
     curve: list[dict] = []
     start = 0
     if checkpoints is not None:
-        start, curve = checkpoints.resume(run, lambda epoch: is_evaluated(epoch, eval_every, epochs), epochs)
+        start, curve = checkpoints.resume(run, epochs, selection)
         job.resumed(curve)
 
-    def evaluate(epoch: int, point: dict) -> None:
+    def evaluate(epoch: int, point: dict) -> list[str]:
         scores = run.evaluate(epoch)
         point.update(scores)
+        job.check_point(point, epoch)
         if selection is not None and selection.offer(epoch, point.get("nll_valid"), run.snapshot):
             point["selected"] = True
-        if checkpoints is not None:
-            checkpoints.evaluated(epoch, [*scores, "selected"])
+        return [*scores, "selected"]
 
     if untrained is not None and start == 0:
         point = {"epoch": 0, **untrained}
@@ -113,16 +114,22 @@ def fit(run: Run, job: TrainingJob, *, epochs: int, eval_every: int, desc: str,
                initial=start, total=epochs)
     for epoch in bar:
         point = {"epoch": epoch, **run.train_epoch(epoch)}
+        job.check_point(point, epoch)
         run.budget.epochs += 1
-        evaluated = is_evaluated(epoch, eval_every, epochs)
-        if evaluated:
-            evaluate(epoch, point)
-        if evaluated or record == "every":
+        regular = epoch % eval_every == 0
+        final_fields, before_final = None, None
+        if is_evaluated(epoch, eval_every, epochs):
+            if not regular and selection is not None:
+                before_final = selection.state_dict()
+            added = evaluate(epoch, point)
+            if not regular:  # evaluated only because it is the last epoch
+                final_fields = "point" if record == "evaluated" else added
+        if record == "every" or is_evaluated(epoch, eval_every, epochs):
             job.record(curve, point)
             if postfix is not None:
                 bar.set_postfix(postfix(point))
-        if checkpoints is not None and (epoch % checkpoint_every == 0 or epoch == job.stop_after):
-            checkpoints.save(epoch, run, curve)
+        if checkpoints is not None and needs_checkpoint(epoch, checkpoint_every, epochs, job.stop_after):
+            checkpoints.save(epoch, run, curve, selection, final_fields, before_final)
         if epoch == job.stop_after:
             return None
     bar.close()

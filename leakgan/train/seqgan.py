@@ -200,14 +200,18 @@ def discriminator_critic(job: TrainingJob, s, module: nn.Module) -> Discriminato
 # ---------------------------------------------------------------- the two stages, any critic
 
 def pretrain_gan(job: TrainingJob, new_critic: Callable[[DiscriminatorConfig], nn.Module],
-                 make_critic: Callable[[TrainingJob, object, nn.Module], Critic], streams: str) -> tuple[dict, list[dict]]:
+                 make_critic: Callable[[TrainingJob, object, nn.Module], Critic], streams: str
+                 ) -> tuple[dict, list[dict]] | None:
     """G by MLE (the MLE baseline's streams), then the critic against fresh samples of it."""
     s = job.spec.settings.from_dict(job.settings, stage="pretrain")
     schedule = MLESchedule(emb_dim=s.emb_dim, hidden_dim=s.hidden_dim, batch_size=s.batch_size, lr=s.lr,
                            epochs=s.pretrain_epochs, eval_every=s.eval_every, curve_samples=s.eval_samples,
                            grad_clip=s.grad_clip)
     budget = Budget()
-    G, curve = train_mle(job, schedule, budget, phase="pretrain")
+    trained = train_mle(job, schedule, budget, phase="pretrain")
+    if trained is None:
+        return None
+    G, curve = trained
     cfg = discriminator_config(s, job.vocab["size"], job.train.shape[1])
     torch.manual_seed(stage_seed(job.seed, f"{job.model}-critic-init"))
     module = new_critic(cfg)
@@ -241,7 +245,7 @@ def adversarial_gan(job: TrainingJob, new_critic: Callable[[DiscriminatorConfig]
     run = SeqGANRun(job, s, G, make_critic(job, s, module.to(job.device)), stage="adversarial", streams=streams,
                     rewards=rewards)
     run.dis_opt.load_state_dict(copy.deepcopy(ckpt["dis_opt"]))  # Adam updates it in place
-    resumable = checkpoints.Resumable(job.checkpoint_dir, checkpoints.fingerprint(path, job.settings, job.seed),
+    resumable = checkpoints.Resumable(job.checkpoint_dir, checkpoints.job_fingerprint(job, [path, job.train]),
                                       job.model, job.keep_checkpoints)
     curve = fit(run, job, epochs=s.adversarial_epochs, eval_every=s.eval_every, desc=f"{job.model} adversarial",
                 checkpoints=resumable, checkpoint_every=s.checkpoint_every,

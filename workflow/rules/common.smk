@@ -159,6 +159,17 @@ def own_stages(model):
     return stages[1:] if model in ARMS else stages
 
 
+def checkpoint_dir(wildcards, stage):
+    """Where a training job keeps its resumable checkpoints (checkpoints/<dataset>/seed<k>/<model>/<stage>)."""
+    return layout.path(
+        layout.CHECKPOINT_DIR,
+        dataset=wildcards.dataset,
+        seed=wildcards.seed,
+        model=wildcards.model,
+        stage=stage,
+    )
+
+
 def pretrained_checkpoint(wildcards):
     """What the adversarial stage starts from: the model's pretraining, or for an arm its base model's."""
     return layout.checkpoint(
