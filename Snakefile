@@ -34,6 +34,8 @@ except UserError as _exc:
     sys.exit(1)
 config.clear()
 config.update(_effective)
+# local jobs inherit it: how many of them may share one GPU (leakgan.devices); SLURM jobs get their own GPU
+os.environ["LEAKGAN_CHAINS_PER_GPU"] = str(config["resources"]["chains_per_gpu"])
 
 
 include: "workflow/rules/common.smk"

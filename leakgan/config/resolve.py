@@ -215,6 +215,8 @@ def _check_dataset(name: str, ds: Mapping, config: Mapping) -> None:
 def apply_dataset_defaults(config: dict, schema_dir: Path = SCHEMA_DIR) -> None:
     """Fill every dataset block's missing keys from its schema's `default:` values (in place)."""
     for block in (config.get("datasets") or {}).values():
+        if isinstance(block, dict) and "type" not in block and "source" in block:
+            block["type"] = "text"  # a dataset with a source is a text corpus
         if not isinstance(block, dict) or block.get("type") not in ("synthetic", "text"):
             continue
         for key, prop in load_schema(f"dataset_{block['type']}.schema.yaml", schema_dir)["properties"].items():

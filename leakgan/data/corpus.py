@@ -258,22 +258,26 @@ def prepare(settings: CorpusSettings, source: str | Path, out_dir: str | Path, s
     # Ids of the words that pass min_freq, most frequent first (ties by the word) so ids are reproducible.
     frequent = sorted((w for w, c in words.items() if c >= settings.min_freq), key=lambda w: (-words[w], w))
     kept_ids = {w: i for i, w in enumerate(frequent)}
+    if test_source and settings.test_share() is not None:
+        raise UserError(f"config.yaml: {settings.key('num_test')} is a share ({settings.num_test}) of the sentences "
+                        "kept, but the test set comes from test_source; give a number or 'all'")
     if settings.num_test == ALL and not test_source:
         raise UserError(f"config.yaml: {settings.key('num_test')} is 'all', which needs a test_source (without one the "
                         "test set is sampled from source and nothing would be left to train on); give a number")
     if settings.num_train == ALL:
         k = None  # keep every sentence that passes the filters
     else:
-        k = settings.num_train if test_source else settings.num_train + settings.num_test
+        k = settings.num_train if test_source else settings.sample_size()
     reservoir, stats, pool_counts = filter_and_sample(source, settings, kept_ids, k, rng, progress, workers=workers)
     thresholds = (f"min_freq={settings.min_freq}, min_len={settings.min_len}, max_len={settings.max_len}"
                   + (f", poem_shape={list(settings.poem_shape)}" if settings.poem_shape else ""))
     if reservoir.seen == 0:
         raise UserError(f"{source}: no sentence is left after filtering ({thresholds}): {dropped_by_filter(stats)}; "
                         f"lower {settings.key('min_freq')} or widen min_len/max_len")
-    if k is None and not test_source and reservoir.seen <= settings.num_test:
+    num_test = None if test_source else settings.test_count(reservoir.seen if k is None else k)
+    if k is None and not test_source and reservoir.seen <= num_test:
         raise UserError(f"{source}: only {reservoir.seen} sentences are left after filtering ({thresholds}): "
-                        f"{dropped_by_filter(stats)}; none would be left for training after the {settings.num_test} "
+                        f"{dropped_by_filter(stats)}; none would be left for training after the {num_test} "
                         f"test sentences: lower {settings.key('num_test')} or loosen the filters")
     if k is not None and reservoir.seen < k:
         raise UserError(f"{source}: only {reservoir.seen} sentences are left after filtering ({thresholds}): "
@@ -311,8 +315,8 @@ def prepare(settings: CorpusSettings, source: str | Path, out_dir: str | Path, s
         tperm = rng.permutation(len(test_rows))
         test_rows, test_len = test_rows[tperm], test_len[tperm]
     else:
-        test_rows, test_len = rows[perm[: settings.num_test]], lengths[perm[: settings.num_test]]
-        train_rows, train_len = rows[perm[settings.num_test:]], lengths[perm[settings.num_test:]]
+        test_rows, test_len = rows[perm[:num_test]], lengths[perm[:num_test]]
+        train_rows, train_len = rows[perm[num_test:]], lengths[perm[num_test:]]
 
     if test_stats is not None:
         # in the test file a "rare word" is a word outside the training vocabulary

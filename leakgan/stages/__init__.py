@@ -21,4 +21,5 @@ STAGES: dict[str, str] = {
     "report": "write the paper's tables and Figure 2 beside ours (Markdown, HTML, PNG)",
     "figures": "draw the paper's Figures 3-5 (BLEU gain by length, feature traces, WORKER x MANAGER) as PNG",
     "bleu": "BLEU-2..n of a hypothesis file against a reference file",
+    "tensorboard": "write every training curve of a results folder as TensorBoard scalars",
 }

@@ -44,6 +44,7 @@ def training_job(args: argparse.Namespace, model: str, **extra):
     import torch
 
     from leakgan.io import append_jsonl, read_dataset, write_jsonl
+    from leakgan.report.tensorboard import LiveCurve
     from leakgan.seeding import resolve_device
     from leakgan.train.job import TrainingJob
     from leakgan.train.selection import split_validation
@@ -72,11 +73,12 @@ def training_job(args: argparse.Namespace, model: str, **extra):
     # `tail -f <curve>.part`); the finished stage writes the curve whole and atomically, then removes it.
     live = live_curve(args.metrics)
     write_jsonl(live, [])
+    board = LiveCurve(args.metrics)
     from leakgan import registry
 
     return TrainingJob(spec=registry.get(model), settings=settings, vocab=vocab, train=train, test=test, seed=args.seed,
                        device=device, oracle=oracle, validation=validation, select=select, keep_checkpoints=keep,
-                       on_point=lambda point: append_jsonl(live, point),
+                       on_point=lambda point: (append_jsonl(live, point), board.point(point)),
                        on_resume=lambda curve: write_jsonl(live, curve), **extra)
 
 
