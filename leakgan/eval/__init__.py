@@ -1,0 +1,1 @@
+"""Evaluation: scores of samples and of models."""
