@@ -415,3 +415,69 @@ def frechet_distance_of(x, y) -> float:
     cov_x = np.atleast_2d(np.cov(x, rowvar=False, ddof=1))
     cov_y = np.atleast_2d(np.cov(y, rowvar=False, ddof=1))
     return frechet_distance(x.mean(axis=0), cov_x, y.mean(axis=0), cov_y)
+
+
+# ---------------------------------------------------------------------------------------------- in the pipeline
+
+REFERENCE = "reference_lm"  # the `model` field of a reference LM's checkpoint
+
+
+def settings_of(block: dict, keys=("emb_dim", "hidden_dim", "batch_size", "lr", "max_epochs", "patience")) -> dict:
+    """The training keywords of a config block (evaluate.lm or evaluate.reverse_lm)."""
+    return {k: block[k] for k in keys}
+
+
+def held_out(tokens: torch.Tensor, fraction: float, seed: int, stream: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """(the rest, a seeded held-out share of at least one row) of `tokens`."""
+    n = tokens.shape[0]
+    k = max(1, math.ceil(n * fraction))
+    if n - k < 1:
+        raise UserError(f"{n} sequences leave none to train on after holding out {k} for validation")
+    order = torch.randperm(n, generator=torch_generator(seed, stream))
+    held = torch.zeros(n, dtype=torch.bool)
+    held[order[:k]] = True
+    return tokens[~held], tokens[held]
+
+
+def train_reference(train: torch.Tensor, test: torch.Tensor, vocab: dict, block: dict, seed: int,
+                    device="cpu") -> tuple[dict, dict]:
+    """The dataset's reference LM (trained on its training split, early stopping on a held-out share of it) as a
+    checkpoint dict, and its report: the test NLL, the epochs, the history."""
+    rest, valid = held_out(train, block["validation_fraction"], seed, "reference-lm-split")
+    model, history = train_language_model(rest, valid, vocab["size"], vocab.get("pad_id"),
+                                          **settings_of(block), seed=seed, device=device, desc="reference LM")
+    report = {"test_nll": lm_nll(model, test, vocab.get("pad_id")), "epochs": len(history),
+              "selected_epoch": next(h["epoch"] for h in history if h["selected"]),
+              "parameters": sum(p.numel() for p in model.parameters()), "settings": dict(block), "history": history}
+    ckpt = model.checkpoint(REFERENCE, dict(block), vocab.get("pad_id"))
+    return ckpt, report
+
+
+def load_reference(path) -> MLEGenerator:
+    """A reference LM written by `leakgan lm` (one clear line for anything else)."""
+    from leakgan.io import read_checkpoint
+
+    ckpt = read_checkpoint(path, "reference LM")
+    if ckpt["model"] != REFERENCE:
+        raise UserError(f"{path}: a checkpoint of '{ckpt['model']}', not a reference LM; run `leakgan lm`")
+    try:
+        return MLEGenerator.from_checkpoint(ckpt).eval()
+    except UserError as exc:
+        raise UserError(f"{path}: {exc}") from None
+
+
+def sample_scores(reference: MLEGenerator, samples: torch.Tensor, test: torch.Tensor, pad_id: int | None) -> dict:
+    """The LM score of samples (their per-token NLL under the reference LM; lower: more like real text) and the
+    Fréchet distance between the reference LM's representations of the samples and of the real test set."""
+    return {"lm_score": lm_nll(reference, samples, pad_id),
+            "frechet": frechet_distance_of(sentence_representation(reference, samples, pad_id),
+                                           sentence_representation(reference, test, pad_id))}
+
+
+def reverse_score(samples: torch.Tensor, test: torch.Tensor, vocab: dict, block: dict, seed: int, device="cpu") -> dict:
+    """The reverse-LM score of samples with the evaluate.reverse_lm settings: {"reverse_lm_nll", "reverse_lm_epochs"}."""
+    out = reverse_lm_score(samples, test, vocab["size"], vocab.get("pad_id"),
+                           **{**settings_of(block, ("emb_dim", "hidden_dim", "batch_size", "lr", "patience")),
+                              "epochs": block["max_epochs"], "valid_fraction": block["validation_fraction"]},
+                           seed=seed, device=device)
+    return {"reverse_lm_nll": out["reverse_lm_nll"], "reverse_lm_epochs": out["epochs"]}
