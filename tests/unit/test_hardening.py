@@ -1,0 +1,274 @@
+"""Hardening, second pass: bad input is one line, a non-zero exit and nothing written (issue items 4, 5, 10, 11,
+13, 15, and `leakgan generate --from-ids`)."""
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from leakgan import cli
+from tests.conftest import REPO, planned_jobs, snakemake, tool_env
+
+# ---------------------------------------------------------------- helpers
+
+
+def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
+    """`leakgan ARGV` in this process: (exit status, stdout, stderr)."""
+    rc = cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def error_line(err: str, stage: str) -> str:
+    """The one error line of a stage's stderr (progress bars and warnings aside), checked for no traceback."""
+    assert "Traceback" not in err
+    lines = [line for line in err.splitlines() if line.startswith(f"leakgan {stage}: error: ")]
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+def refused(capsys, stage: str, *argv: str) -> str:
+    """Run a stage that must refuse its input: exit status 2, one error line (returned)."""
+    rc, _, err = run_cli(capsys, stage, *argv)
+    assert rc == 2, err
+    return error_line(err, stage)
+
+
+def write(path: Path, obj) -> Path:
+    path.write_text(json.dumps(obj) if not isinstance(obj, str) else obj, encoding="utf-8")
+    return path
+
+
+def deep_json(path: Path, depth: int = 100_000) -> Path:
+    path.write_text("[" * depth + "]" * depth, encoding="utf-8")
+    return path
+
+
+SCORES = {"temperature": 1.0, "num_samples": 10, "oracle_nll": 8.5, "nll_test": 7.0,
+          "budget": {"pretrain": {"epochs": 2}}}
+
+
+def seed_result(seed: int, **models) -> dict:
+    models = models or {"mle": {"temperature": 1.0, "oracle_nll": 8.0 + seed, "nll_test": 7.0,
+                                "curve": [{"epoch": 0, "nll_test": 9.0}, {"epoch": 1, "train_loss": 3.0}]},
+                        "leakgan": {"temperature": 1.0, "oracle_nll": 7.0 + seed, "nll_test": 7.5}}
+    return {"dataset": "x", "seed": seed, "models": models,
+            "frontier": {"mle": [{"temperature": 1.0, "nll_test": 7.0, "oracle_nll": 8.0 + seed}],
+                         "leakgan": [{"temperature": 1.0, "nll_test": 7.5, "oracle_nll": 7.0 + seed}]}}
+
+
+# ---------------------------------------------------------------- item 4: NaN in one seed's scores
+
+
+@pytest.mark.parametrize("where, key, value, literal", [
+    (("models", "mle", "oracle_nll"), "models.mle.oracle_nll", math.nan, "NaN"),
+    (("frontier", "leakgan", 0, "oracle_nll"), "frontier.leakgan[0].oracle_nll", math.inf, "Infinity"),
+    (("models", "mle", "curve", 1, "train_loss"), "models.mle.curve[1].train_loss", -math.inf, "-Infinity"),
+])
+def test_aggregate_refuses_a_non_finite_value_in_one_seed(tmp_path, capsys, where, key, value, literal):
+    good = write(tmp_path / "seed1.json", seed_result(1))
+    bad = seed_result(2)
+    node = bad
+    for part in where[:-1]:
+        node = node[part]
+    node[where[-1]] = value
+    bad_path = tmp_path / "seed2.json"
+    bad_path.write_text(json.dumps(bad), encoding="utf-8")  # Python writes NaN / Infinity literals
+    assert literal in bad_path.read_text()
+    out = tmp_path / "agg.json"
+    line = refused(capsys, "aggregate", "--dataset", "x", "--runs", f"1={good}", f"2={bad_path}", "--out", out)
+    assert line.startswith(f"leakgan aggregate: error: {bad_path}: {key} is {literal}; ")
+    if where[0] != "models" or "curve" not in where:
+        assert line.endswith("re-run that seed's evaluation")
+    assert not out.exists()
+
+
+def test_aggregate_of_finite_seeds_still_works(tmp_path, capsys):
+    runs = [f"{k}={write(tmp_path / f'seed{k}.json', seed_result(k))}" for k in (1, 2)]
+    rc, _, err = run_cli(capsys, "aggregate", "--dataset", "x", "--runs", *runs, "--out", tmp_path / "agg.json")
+    assert rc == 0, err
+    result = json.loads((tmp_path / "agg.json").read_text())
+    assert result["models"]["mle"]["stats"]["oracle_nll"]["n"] == 2
+
+
+# ---------------------------------------------------------------- item 10: collect
+
+
+@pytest.fixture
+def collect_files(tmp_path):
+    scores = write(tmp_path / "scores.json", SCORES)
+    curve = tmp_path / "curve.jsonl"
+    curve.write_text('{"epoch": 0, "nll_test": 9.0}\n{"epoch": 1, "nll_test": 8.0}\n', encoding="utf-8")
+    return scores, curve
+
+
+def _collect(tmp_path, *extra):
+    return ("--dataset", "x", "--kind", "synthetic", *extra, "--out", tmp_path / "nll.json")
+
+
+def test_collect_of_good_files(tmp_path, capsys, collect_files):
+    scores, curve = collect_files
+    frontier = write(tmp_path / "frontier.json", {"points": [{"temperature": 0.5, "nll_test": 9.0},
+                                                             {"temperature": 1.0, "nll_test": 7.0}]})
+    rc, _, err = run_cli(capsys, "collect", *_collect(tmp_path, "--scores", f"mle={scores}", "--curves",
+                                                      f"mle={curve}", "--frontier", f"mle={frontier}"))
+    assert rc == 0, err
+    result = json.loads((tmp_path / "nll.json").read_text())
+    assert len(result["models"]["mle"]["curve"]) == 2 and result["frontier"]["mle"][0]["temperature"] == 1.0
+
+
+def test_collect_truncated_curve(tmp_path, capsys, collect_files):
+    scores, curve = collect_files
+    curve.write_text('{"epoch": 0, "nll_test": 9.0}\n{"epoch": 1, "nll_te', encoding="utf-8")  # cut mid-JSON
+    line = refused(capsys, "collect", *_collect(tmp_path, "--scores", f"mle={scores}", "--curves", f"mle={curve}"))
+    assert f"{curve}:2: not valid JSON" in line and "truncated or damaged" in line
+    assert not (tmp_path / "nll.json").exists()
+
+
+def test_collect_missing_curve(tmp_path, capsys, collect_files):
+    scores, _ = collect_files
+    missing = tmp_path / "nothing.jsonl"
+    line = refused(capsys, "collect", *_collect(tmp_path, "--scores", f"mle={scores}", "--curves", f"mle={missing}"))
+    assert line == f"leakgan collect: error: {missing}: JSON-lines file not found; run the stage that writes it"
+    assert not (tmp_path / "nll.json").exists()
+
+
+@pytest.mark.parametrize("content, shown", [([1, 2], "a list"), ("x", "'x' (a string)")])
+def test_collect_scores_not_an_object(tmp_path, capsys, content, shown):
+    scores = tmp_path / "scores.json"
+    scores.write_text(json.dumps(content), encoding="utf-8")
+    line = refused(capsys, "collect", *_collect(tmp_path, "--scores", f"mle={scores}"))
+    assert line == (f"leakgan collect: error: {scores}: the file is {shown}, expected an object (a model's scores); "
+                    "re-run that model's evaluation")
+    assert not (tmp_path / "nll.json").exists()
+
+
+def test_collect_frontier_temperature_not_a_number(tmp_path, capsys, collect_files):
+    scores, _ = collect_files
+    frontier = write(tmp_path / "frontier.json", {"points": [{"temperature": "hot", "nll_test": 1.0}]})
+    line = refused(capsys, "collect", *_collect(tmp_path, "--scores", f"mle={scores}", "--frontier",
+                                                f"mle={frontier}"))
+    assert line == (f"leakgan collect: error: {frontier}: points[0].temperature is 'hot' (a string), expected a "
+                    "number above 0; re-run `leakgan frontier` for that model")
+    assert not (tmp_path / "nll.json").exists()
+
+
+def test_collect_deep_json(tmp_path, capsys):
+    scores = deep_json(tmp_path / "scores.json")
+    line = refused(capsys, "collect", *_collect(tmp_path, "--scores", f"mle={scores}"))
+    assert f"{scores}: JSON nested too deeply" in line
+    assert not (tmp_path / "nll.json").exists()
+
+
+def test_collect_deep_curve_line(tmp_path, capsys, collect_files):
+    scores, curve = collect_files
+    curve.write_text("[" * 100_000 + "]" * 100_000 + "\n", encoding="utf-8")
+    line = refused(capsys, "collect", *_collect(tmp_path, "--scores", f"mle={scores}", "--curves", f"mle={curve}"))
+    assert f"{curve}:1: JSON nested too deeply" in line
+
+
+# ---------------------------------------------------------------- item 10: aggregate
+
+
+@pytest.mark.parametrize("edit, expected", [
+    (lambda r: r["models"].__setitem__("mle", 5),
+     "models.mle is 5 (a number), expected an object (a model's scores)"),
+    (lambda r: r.__setitem__("frontier", [1]),
+     "frontier is a list, expected an object (model -> frontier points)"),
+    (lambda r: r["frontier"]["mle"][0].pop("temperature"),
+     "frontier.mle[0] has no 'temperature' (the α it was sampled at)"),
+    (lambda r: r["models"]["mle"].__setitem__("curve", [[1]]),
+     "models.mle.curve[0] is a list, expected an object (a curve point)"),
+    (lambda r: r.__setitem__("models", []),
+     "models is a list, expected an object (model name -> scores)"),
+])
+def test_aggregate_refuses_a_wrong_shape(tmp_path, capsys, edit, expected):
+    good = write(tmp_path / "seed1.json", seed_result(1))
+    result = seed_result(2)
+    edit(result)
+    bad = write(tmp_path / "seed2.json", result)
+    out = tmp_path / "agg.json"
+    line = refused(capsys, "aggregate", "--dataset", "x", "--runs", f"1={good}", f"2={bad}", "--out", out)
+    assert line.startswith(f"leakgan aggregate: error: {bad}: {expected}; ")
+    assert not out.exists()
+
+
+# ---------------------------------------------------------------- item 10: table
+
+
+def test_table_on_a_folder(tmp_path, capsys):
+    line = refused(capsys, "table", tmp_path)
+    assert line == f"leakgan table: error: {tmp_path}: a folder, not a JSON file; give the JSON file itself"
+
+
+def test_table_on_deep_json(tmp_path, capsys):
+    path = deep_json(tmp_path / "nll.json")
+    assert f"{path}: JSON nested too deeply" in refused(capsys, "table", path)
+
+
+@pytest.mark.parametrize("content, expected", [
+    ({"models": 5}, "models is 5 (a number), expected an object (model name -> scores)"),
+    ({"models": {"mle": [1]}}, "models.mle is a list, expected an object (a model's scores)"),
+    ({"models": {"mle": {"oracle_nll": 1.0}}, "seeds": 3}, "seeds is 3 (a number), expected a list (the seeds)"),
+    ([1], "the file is a list, expected an object (an nll.json or bleu.json)"),
+])
+def test_table_on_a_wrong_shape(tmp_path, capsys, content, expected):
+    good = write(tmp_path / "good.json", {"dataset": "x", "seed": 1, "models": {"mle": {"oracle_nll": 1.0}}})
+    path = write(tmp_path / "nll.json", content)
+    rc, out, err = run_cli(capsys, "table", good, path)
+    assert rc == 2 and out == ""  # nothing printed, not even the good file's table
+    assert error_line(err, "table").startswith(f"leakgan table: error: {path}: {expected}; ")
+
+
+def test_read_json_not_utf8(tmp_path):
+    from leakgan.errors import UserError
+    from leakgan.io import read_json
+
+    path = tmp_path / "x.json"
+    path.write_bytes(b'{"a": "\xff\xfe"}')
+    with pytest.raises(UserError, match=r"x.json: not UTF-8 text \(a bad byte at offset 7\), so not a JSON file"):
+        read_json(path)
+
+
+# ---------------------------------------------------------------- generate --from-ids
+
+
+@pytest.mark.parametrize("content, expected", [
+    (b"1 2 12345678901234567890123\n", ":1: token id 12345678901234567890123 is too large to be one"),
+    (b"\xff\xfe\x00\x01binary\x80\n", ": not a text file of token ids (it is not UTF-8)"),
+    (b"1 -1 2\n", ":1: token id -1 is negative; token ids are 0 or more"),
+])
+def test_generate_from_ids_refuses(tmp_path, capsys, content, expected):
+    ids = tmp_path / "samples.ids.txt"
+    ids.write_bytes(content)
+    out = tmp_path / "out.txt"
+    line = refused(capsys, "generate", "--from-ids", ids, "--out", out)
+    assert line == f"leakgan generate: error: {ids}{expected}"
+    assert not out.exists()
+
+
+def test_generate_from_ids_negative_with_a_vocabulary(tmp_path, capsys):
+    ids = tmp_path / "samples.ids.txt"
+    ids.write_text("1 -1 2\n")
+    vocab = tmp_path / "vocab.json"
+    vocab.write_text(json.dumps({"size": 5, "pad_id": None, "tokens": None, "seq_len": 3}))
+    assert "token id -1" in refused(capsys, "generate", "--from-ids", ids, "--vocab", vocab)
+
+
+def test_generate_from_ids_folder(tmp_path, capsys):
+    line = refused(capsys, "generate", "--from-ids", tmp_path)
+    assert line == f"leakgan generate: error: {tmp_path}: a folder, not a token file"
+
+
+def test_cli_subprocess_one_line(tmp_path):
+    """The installed command: exit 2, one line, no traceback (what a Snakemake rule sees)."""
+    proc = subprocess.run([str(Path(sys.executable).parent / "leakgan"), "table", str(tmp_path)],
+                          capture_output=True, text=True, env=tool_env())
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr == f"leakgan table: error: {tmp_path}: a folder, not a JSON file; give the JSON file itself\n"
