@@ -283,9 +283,11 @@ def _zip_member(path: Path, member: str, settings: CorpusSettings) -> bytes:
 def read_blocks(path: str | Path, settings: CorpusSettings, counts: ReadCounts,
                 member: str | None = None) -> Iterator[bytes | str]:
     """Yield the raw sentences of a corpus file in blocks of whole lines (see `decode_block`)."""
-    path = Path(path)
-    if not path.is_file():
-        raise UserError(f"{path}: file not found; fix the `source` (or `test_source`) of datasets.{settings.name} in config.yaml")
+    from leakgan.io import readable_file
+
+    # missing, a folder, a dangling link or a loop of links, a FIFO: one line naming the file
+    path = readable_file(path, "corpus file",
+                         f"fix the `source` (or `test_source`) of datasets.{settings.name} in config.yaml")
     if settings.format == "text":
         with open(path, "rb") as handle:
             yield from _text_blocks(path, handle, counts, settings, compressed=False)

@@ -272,3 +272,116 @@ def test_cli_subprocess_one_line(tmp_path):
                           capture_output=True, text=True, env=tool_env())
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr == f"leakgan table: error: {tmp_path}: a folder, not a JSON file; give the JSON file itself\n"
+
+
+# ---------------------------------------------------------------- item 10: prepare with broken links
+
+
+PREPARE_SETTINGS = json.dumps({"format": "text", "lowercase": True, "pre_tokenizer": "whitespace_split",
+                               "min_freq": 1, "min_len": 1, "max_len": 10, "num_train": 50, "num_test": 10,
+                               "max_bad_lines": 0.001, "max_line_bytes": 1000000})
+
+
+def _prepare(source: Path, out_dir: Path) -> tuple[str, ...]:
+    return ("--dataset", "mine", "--settings", PREPARE_SETTINGS, "--source", source, "--seed", "1",
+            "--out-dir", out_dir, "--no-progress")
+
+
+def test_prepare_symlink_loop_source(tmp_path, capsys):
+    os.symlink(tmp_path / "b", tmp_path / "a")
+    os.symlink(tmp_path / "a", tmp_path / "b")
+    line = refused(capsys, "prepare", *_prepare(tmp_path / "a", tmp_path / "out"))
+    assert line == (f"leakgan prepare: error: {tmp_path / 'a'}: a loop of symbolic links; point it at the corpus "
+                    "file or give the corpus file itself")
+    assert not (tmp_path / "out").exists()
+
+
+def test_prepare_dangling_symlink_source(tmp_path, capsys):
+    os.symlink(tmp_path / "gone.txt", tmp_path / "link.txt")
+    line = refused(capsys, "prepare", *_prepare(tmp_path / "link.txt", tmp_path / "out"))
+    assert line == (f"leakgan prepare: error: {tmp_path / 'link.txt'}: a symbolic link to {tmp_path / 'gone.txt'}, "
+                    "which does not exist; point it at the corpus file or give the corpus file itself")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["loop", "dangling"])
+def test_workflow_broken_symlink_source_is_one_line(tmp_path, kind):
+    source = tmp_path / "corpus.txt"
+    if kind == "loop":
+        os.symlink(tmp_path / "other.txt", source)
+        os.symlink(source, tmp_path / "other.txt")
+        why = "is a loop of symbolic links"
+    else:
+        os.symlink(tmp_path / "gone.txt", source)
+        why = f"is a symbolic link to {tmp_path / 'gone.txt'}, which does not exist"
+    proc = snakemake(tmp_path, "-n", *_text_config(source), "--", "results/mine/data/train.txt", check=False)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert "MissingInputException" not in proc.stderr + proc.stdout
+    assert (f"leakgan: config error: config key 'datasets.mine.source': {source} {why}; "
+            "point it (or the link) at the corpus file") in proc.stderr
+    assert not (tmp_path / "results").exists()
+
+
+# ---------------------------------------------------------------- item 5: a changed corpus with an older mtime
+
+
+def _corpus_lines(n: int, seed: int) -> str:
+    import random
+
+    rng = random.Random(seed)
+    words = "the a cat dog sat on mat ran far near big small red blue green old new".split()
+    return "".join(" ".join(rng.choice(words) for _ in range(rng.randint(3, 9))) + "\n" for _ in range(n))
+
+
+def _text_config(source: Path) -> list[str]:
+    block = (f"datasets={{mine: {{type: text, source: {source}, format: text, min_freq: 1, min_len: 1, "
+             "max_len: 20, num_train: 100, num_test: 20}}")
+    return ["--config", "scale=smoke", block]
+
+
+@pytest.mark.slow
+def test_prepare_planned_again_when_content_changes_but_mtime_does_not(tmp_path):
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(_corpus_lines(300, 0), encoding="utf-8")
+    target = ["--", "results/mine/data/train.txt"]
+    snakemake(tmp_path, *_text_config(corpus), *target)
+    assert (tmp_path / "results/mine/data/train.txt").is_file()
+    # nothing changed: nothing planned
+    assert planned_jobs(snakemake(tmp_path, "-n", *_text_config(corpus), *target).stdout) == {}
+    # same size, other content, the old modification time put back (cp -p, tar, curl -R)
+    before = corpus.stat()
+    changed = corpus.read_text(encoding="utf-8").replace("cat", "cow")
+    assert len(changed) == before.st_size
+    corpus.write_text(changed, encoding="utf-8")
+    os.utime(corpus, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert corpus.stat().st_mtime_ns == before.st_mtime_ns
+    dry = snakemake(tmp_path, "-n", *_text_config(corpus), *target)
+    assert planned_jobs(dry.stdout) == {"prepare": 1}, dry.stdout[-2000:]
+    assert "Params have changed" in dry.stdout
+
+
+def test_fingerprint_reads_three_mib_of_a_large_file(tmp_path):
+    from leakgan.data.sources import FINGERPRINT_CHUNK, fingerprint
+
+    big = tmp_path / "big.txt"
+    size = 4 << 30  # a sparse 4 GiB file
+    with open(big, "wb") as handle:
+        handle.truncate(size)
+    start = time.perf_counter()
+    first = fingerprint(big)
+    assert time.perf_counter() - start < 2.0
+    assert first.startswith(f"{size}:") and fingerprint(big) == first
+    with open(big, "r+b") as handle:  # one byte in the middle MiB
+        handle.seek(size // 2)
+        handle.write(b"x")
+    assert fingerprint(big) != first
+    small = write(tmp_path / "small.txt", "a b c\n")
+    assert fingerprint(small).startswith("6:") and FINGERPRINT_CHUNK == 1 << 20
+    assert fingerprint(tmp_path / "absent.txt") == "-"
+
+
+def test_sources_module_does_not_import_torch():
+    code = "import sys, leakgan.data.sources; assert 'torch' not in sys.modules and 'numpy' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
