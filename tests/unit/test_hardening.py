@@ -385,3 +385,50 @@ def test_fingerprint_reads_three_mib_of_a_large_file(tmp_path):
 def test_sources_module_does_not_import_torch():
     code = "import sys, leakgan.data.sources; assert 'torch' not in sys.modules and 'numpy' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
+
+
+# ---------------------------------------------------------------- item 11: NUL bytes and control characters
+
+
+def _corpus_with_control_lines(path: Path) -> Path:
+    lines = [b"the group met", b"the gro\x00up met", b"the cat sat\r", b"the dog\x0bran", b"a bell\x07rang"]
+    lines += [f"the cat sat on the mat {i}".encode() for i in range(3000)]
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return path
+
+
+def test_prepare_skips_and_counts_lines_with_control_characters(tmp_path, capsys):
+    source = _corpus_with_control_lines(tmp_path / "corpus.txt")
+    out = tmp_path / "out"
+    rc, _, err = run_cli(capsys, "prepare", *_prepare(source, out))
+    assert rc == 0, err
+    assert "Traceback" not in err
+    assert (f"leakgan prepare: warning: {source}: skipping 3 of 3005 bad lines (3 with a NUL or other control "
+            "character, first at line 2)") in err
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["control_chars"] == 3 and stats["first_control_char_line"] == 2
+    assert stats["invalid_utf8"] == 0 and stats["lines_read"] == 3005
+    assert stats["sentences"]["nonempty"] == 3002  # the CRLF line is kept
+    tokens = json.loads((out / "vocab.json").read_text())["tokens"]
+    assert not [t for t in tokens if any(ord(c) < 32 for c in t)]
+    assert "group" in tokens and "gro\x00up" not in tokens and "gro" not in tokens and "bell" not in tokens
+    words = (out / "train.words.txt").read_text(encoding="utf-8") + (out / "test.words.txt").read_text()
+    assert "\x00" not in words and "\x0b" not in words
+
+
+def test_prepare_refuses_too_many_control_character_lines(tmp_path, capsys):
+    source = tmp_path / "corpus.txt"
+    source.write_bytes(b"".join(b"the cat sat %d\n" % i for i in range(100)) + b"bad\x00line\n" * 5)
+    out = tmp_path / "out"
+    line = refused(capsys, "prepare", *_prepare(source, out))
+    assert line.startswith(f"leakgan prepare: error: {source}: 5 of 105 lines (4.762%) are bad (5 with a NUL or "
+                           "other control character, first at line 101); remove those characters")
+    assert "raise datasets.mine.max_bad_lines (now 0.001) to skip them" in line
+    assert not out.exists()
+
+
+def test_decode_block_counts_control_lines_in_coco_text():
+    from leakgan.data.readers import decode_block
+
+    text, bad = decode_block("a caption\nan\x00other\nthird one", start=10)
+    assert text == "a caption\nthird one" and bad.control == 1 and bad.first_control == 12 and bad.count == 0
