@@ -432,3 +432,79 @@ def test_decode_block_counts_control_lines_in_coco_text():
 
     text, bad = decode_block("a caption\nan\x00other\nthird one", start=10)
     assert text == "a caption\nthird one" and bad.control == 1 and bad.first_control == 12 and bad.count == 0
+
+
+# ---------------------------------------------------------------- item 13: divergence
+
+
+def _mle_job(lr: float):
+    import torch
+
+    from leakgan import registry
+    from leakgan.train.job import TrainingJob
+    from leakgan.train.mle import MLESchedule
+
+    gen = torch.Generator().manual_seed(0)
+    train, test = torch.randint(0, 12, (64, 8), generator=gen), torch.randint(0, 12, (16, 8), generator=gen)
+    job = TrainingJob(spec=registry.get("mle"), settings={}, vocab={"size": 12, "pad_id": None}, train=train,
+                      test=test, seed=1, device=torch.device("cpu"), validation=train[:8], select="best_validation")
+    schedule = MLESchedule(emb_dim=8, hidden_dim=8, batch_size=16, lr=lr, epochs=3, eval_every=1,
+                           curve_samples=16, grad_clip=5.0)
+    return job, schedule
+
+
+def test_mle_divergence_is_flagged():
+    from leakgan.errors import UserError
+    from leakgan.train.mle import train_mle
+
+    job, schedule = _mle_job(1e6)
+    with pytest.raises(UserError) as info:
+        train_mle(job, schedule)
+    message = str(info.value)
+    assert message.startswith("mle: training diverged at epoch 1 (train_loss = ")
+    assert message.endswith("); lower its learning rate (config key 'mle.lr')")
+    assert "\n" not in message
+
+
+def test_mle_sane_learning_rate_is_not_flagged():
+    from leakgan.train.mle import train_mle
+
+    _, curve = train_mle(*_mle_job(0.01))
+    assert [p["epoch"] for p in curve] == [0, 1, 2, 3]
+
+
+def test_check_diverged_nan_and_adversarial_points():
+    from leakgan.errors import UserError
+    from leakgan.train.loop import check_diverged
+
+    job, _ = _mle_job(0.01)
+    with pytest.raises(UserError, match=r"^mle: training diverged at epoch 4 \(d_loss = nan\); lower its learning"):
+        check_diverged({"epoch": 4, "phase": "adversarial", "d_loss": math.nan}, job)
+    with pytest.raises(UserError, match=r"epoch 2 \(worker_loss = 1e\+02\)"):
+        check_diverged({"epoch": 2, "phase": "pretrain", "worker_loss": 100.0}, job)
+    # an adversarial worker_loss is a REINFORCE loss, not an NLL: any finite size is allowed
+    check_diverged({"epoch": 5, "phase": "adversarial", "worker_loss": 100.0, "nll_test": 2.0}, job)
+    with pytest.raises(UserError, match=r"epoch 5 \(nll_test = 1e\+02\)"):
+        check_diverged({"epoch": 5, "phase": "adversarial", "nll_test": 100.0}, job)
+
+
+@pytest.mark.slow
+def test_pretrain_stage_divergence_is_one_line_and_writes_no_checkpoint(tmp_path, capsys):
+    import torch
+
+    from leakgan.io import write_tokens, write_vocab
+
+    gen = torch.Generator().manual_seed(0)
+    write_tokens(tmp_path / "train.txt", torch.randint(0, 12, (64, 8), generator=gen).tolist())
+    write_tokens(tmp_path / "test.txt", torch.randint(0, 12, (16, 8), generator=gen).tolist())
+    write_vocab(tmp_path / "vocab.json", 12, None, None, 8)
+    settings = {"emb_dim": 8, "hidden_dim": 8, "batch_size": 16, "lr": 1e6, "epochs": 2, "eval_every": 1,
+                "curve_samples": 16, "grad_clip": 5.0, "temperature": 1.0}
+    ckpt = tmp_path / "mle.pt"
+    line = refused(capsys, "pretrain", "--model", "mle", "--settings", json.dumps(settings),
+                   "--train", tmp_path / "train.txt", "--test", tmp_path / "test.txt", "--vocab",
+                   tmp_path / "vocab.json", "--seed", "1", "--out", ckpt, "--metrics", tmp_path / "curve.jsonl",
+                   "--training", json.dumps({"validation_fraction": 0.1, "select": "best_validation"}))
+    assert line.startswith("leakgan pretrain: error: mle: training diverged at epoch 1 (")
+    assert line.endswith("lower its learning rate (config key 'mle.lr')")
+    assert not ckpt.exists()
