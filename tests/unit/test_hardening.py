@@ -508,3 +508,24 @@ def test_pretrain_stage_divergence_is_one_line_and_writes_no_checkpoint(tmp_path
     assert line.startswith("leakgan pretrain: error: mle: training diverged at epoch 1 (")
     assert line.endswith("lower its learning rate (config key 'mle.lr')")
     assert not ckpt.exists()
+
+
+# ---------------------------------------------------------------- item 15: --train-seed of a seed with no folder
+
+
+def test_generate_train_seed_without_folder(tmp_path, capsys):
+    results = tmp_path / "results" / "ds"
+    for k in (1, 2):
+        (results / f"seed{k}" / "mle").mkdir(parents=True)
+    out = tmp_path / "out.txt"
+    line = refused(capsys, "generate", results, "--train-seed", "7", "-n", "1", "--out", out)
+    assert line == (f"leakgan generate: error: {results}: seed 7 has no folder there (seed7/); seeds there: 1, 2 "
+                    "(pass one of them to --train-seed)")
+    assert not out.exists()
+
+
+def test_generate_train_seed_other_than_a_seed_folder(tmp_path, capsys):
+    folder = tmp_path / "results" / "ds" / "seed1"
+    folder.mkdir(parents=True)
+    line = refused(capsys, "generate", folder, "--train-seed", "2", "-n", "1")
+    assert f"{folder}: the folder of seed 1, not of seed 2" in line
