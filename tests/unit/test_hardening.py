@@ -529,3 +529,17 @@ def test_generate_train_seed_other_than_a_seed_folder(tmp_path, capsys):
     folder.mkdir(parents=True)
     line = refused(capsys, "generate", folder, "--train-seed", "2", "-n", "1")
     assert f"{folder}: the folder of seed 1, not of seed 2" in line
+
+
+# ---------------------------------------------------------------- output into a closed pipe
+
+
+def test_table_into_a_closed_pipe_is_quiet(tmp_path):
+    """`leakgan table ... | head -n 1`: no BrokenPipeError traceback, the status of a tool stopped by SIGPIPE."""
+    big = write(tmp_path / "nll.json", {"dataset": "x", "seed": 1,
+                                        "models": {f"model{i}": {"oracle_nll": float(i)} for i in range(20000)}})
+    err = tmp_path / "err.txt"
+    proc = subprocess.run(["bash", "-c", f"{Path(sys.executable).parent / 'leakgan'} table {big} 2> {err} | head -n 1;"
+                                         " echo ${PIPESTATUS[0]}"], capture_output=True, text=True, env=tool_env())
+    assert proc.stdout.splitlines() == ["x (scale=?, seed=1)", "141"]
+    assert err.read_text() == ""
