@@ -187,7 +187,7 @@ def test_collect_deep_curve_line(tmp_path, capsys, collect_files):
      "models.mle.curve[0] is a list, expected an object (a curve point)"),
     (lambda r: r.__setitem__("models", []),
      "models is a list, expected an object (model name -> scores)"),
-])
+], ids=["model-is-5", "frontier-is-a-list", "point-without-temperature", "curve-of-lists", "models-is-a-list"])
 def test_aggregate_refuses_a_wrong_shape(tmp_path, capsys, edit, expected):
     good = write(tmp_path / "seed1.json", seed_result(1))
     result = seed_result(2)
