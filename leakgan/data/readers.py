@@ -61,6 +61,20 @@ _ENCODINGS = {
 # that does not end a line (CRLF files stay readable). NUL bytes glued into words ('gro\x00up') are the usual case.
 _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\r(?!\n|\Z)")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]|\r(?!\n|\Z)")
+_CONTROL_CODES = np.array([c for c in range(32) if c not in (9, 10, 13)])
+
+
+def _has_control(body) -> bool:
+    """Whether a block (bytes, its final line break dropped) holds a `_CONTROL_BYTES` character, at numpy speed
+    (a regular expression over a 4 MiB block costs more than decoding it)."""
+    codes = np.frombuffer(body, dtype=np.uint8)
+    counts = np.bincount(codes[codes < 32], minlength=32)
+    if counts[_CONTROL_CODES].any():
+        return True
+    if not counts[13]:
+        return False
+    data = bytes(body)
+    return counts[13] != data.count(b"\r\n") + data.endswith(b"\r")
 
 
 @dataclasses.dataclass
@@ -173,7 +187,7 @@ def decode_block(block: bytes | str, start: int = 0) -> tuple[str | None, BadLin
                 bad.control += 1
         return ("\n".join(good) if good else None), bad
     body = memoryview(block)[:-1] if block.endswith(b"\n") else memoryview(block)
-    control = _CONTROL_BYTES.search(body) is not None
+    control = _has_control(body)
     if not control:
         try:
             return str(body, "utf-8"), BadLines()
