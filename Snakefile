@@ -13,6 +13,7 @@ sys.path.insert(0, workflow.basedir)
 
 import leakgan.config.resolve
 import leakgan.config.yaml_files
+import leakgan.data.sources
 from leakgan.errors import UserError
 
 
@@ -29,6 +30,8 @@ try:
     _effective = leakgan.config.resolve.resolve(
         config, _files, typed=dict(workflow.config_settings.config)
     )
+    # local corpus files that are broken symbolic links (dangling, loops): one line now, not a DAG error later
+    leakgan.data.sources.check_local_sources(_effective.get("datasets", {}))
 except UserError as _exc:
     sys.stderr.write(f"leakgan: config error: {_exc}\n")
     sys.exit(1)

@@ -68,13 +68,13 @@ def _count_block(item: tuple[int, bytes | str]) -> tuple[collections.Counter, Ba
 
 def _filter_block(item: tuple[int, bytes | str]) -> tuple[np.ndarray, np.ndarray, dict, BadLines]:
     """The sentences of a block that pass every filter (-1-padded id rows, lengths), the rejection counts
-    and the lines that are not UTF-8."""
+    and the bad lines (not UTF-8, or holding a control character)."""
     settings, tokenizer, lookup = _STATE["settings"], _STATE["tokenizer"], _STATE["lookup"]
     max_len = settings.max_len
     text, bad = decode_block(item[1], item[0])
-    invalid = bad.count
+    invalid = {"invalid_utf8": bad.count, "control_chars": bad.control}
     if text is None:
-        return np.zeros((0, max_len), dtype=np.int32), np.zeros(0, dtype=np.int32), {"invalid_utf8": invalid}, bad
+        return np.zeros((0, max_len), dtype=np.int32), np.zeros(0, dtype=np.int32), invalid, bad
     flat = tokenizer.flat_tokens(normalise(text, settings.lowercase))
     ids = np.fromiter(map(lookup.get, flat, itertools.repeat(-1)), dtype=np.int64, count=len(flat))
     ends = np.flatnonzero(ids == -2)
@@ -86,7 +86,7 @@ def _filter_block(item: tuple[int, bytes | str]) -> tuple[np.ndarray, np.ndarray
     freq_ok = ~empty & ~rare
     short, long_ = freq_ok & (lengths < settings.min_len), freq_ok & (lengths > max_len)
     ok = freq_ok & ~short & ~long_
-    rejected = {"invalid_utf8": invalid, "empty": int(empty.sum()), "rare_word": int((~empty & rare).sum()),
+    rejected = {**invalid, "empty": int(empty.sum()), "rare_word": int((~empty & rare).sum()),
                 "too_short": int(short.sum()), "too_long": int(long_.sum()), "poem_shape": 0}
     if settings.poem_shape is not None:
         for j in np.flatnonzero(ok):
@@ -202,14 +202,18 @@ def filter_and_sample(path, settings: CorpusSettings, vocab: dict[str, int], k: 
                 histogram += np.bincount(lengths, minlength=settings.max_len + 1)
                 reservoir.offer(rows, lengths)
             bar.update(counts.lines - bar.n)
-    invalid = rejected["invalid_utf8"]
+    # bad lines, skipped before tokenizing: not UTF-8, or holding a NUL or another control character
+    invalid = rejected["invalid_utf8"] + rejected["control_chars"]
     after_freq = counts.lines - invalid - rejected["empty"] - rejected["rare_word"]
     stats = {
         "lines_read": counts.lines,
-        "invalid_utf8": invalid,
+        "invalid_utf8": rejected["invalid_utf8"],
         # the first line that is not UTF-8 (1-based) and a guess at its encoding; null when every line is
         "first_invalid_utf8_line": bad.first,
         "invalid_utf8_encoding_guess": bad.guess,
+        # lines with a NUL byte or another C0 control character (not tab; CR only in a CRLF line end)
+        "control_chars": rejected["control_chars"],
+        "first_control_char_line": bad.first_control,
         "rejected": {key: rejected[key] for key in ("empty", "rare_word", "too_short", "too_long", "poem_shape")},
         "sentences": {"nonempty": counts.lines - invalid - rejected["empty"],
                       "after_min_freq": after_freq,
@@ -246,7 +250,8 @@ def dropped_by_filter(stats: dict, rare: str = "had a word under min_freq") -> s
     r = stats["rejected"]
     return (f"of {stats['lines_read']} lines {r['empty']} were empty, {r['rare_word']} {rare}, "
             f"{r['too_short']} were too short, {r['too_long']} too long, {r['poem_shape']} of the wrong poem shape, "
-            f"{stats['invalid_utf8']} not UTF-8; {stats['sentences']['after_filters']} passed")
+            f"{stats['invalid_utf8']} not UTF-8, {stats['control_chars']} with control characters; "
+            f"{stats['sentences']['after_filters']} passed")
 
 
 def prepare(settings: CorpusSettings, source: str | Path, out_dir: str | Path, seed: int,
@@ -306,7 +311,8 @@ def prepare(settings: CorpusSettings, source: str | Path, out_dir: str | Path, s
                                                     progress, member=settings.test_member, workers=workers)
         check_bad_lines(test_source, settings, test_stats["lines_read"],
                         BadLines(test_stats["invalid_utf8"], test_stats["first_invalid_utf8_line"],
-                                 test_stats["invalid_utf8_encoding_guess"]))
+                                 test_stats["invalid_utf8_encoding_guess"], test_stats["control_chars"],
+                                 test_stats["first_control_char_line"]))
         if test_res.seen == 0 or (test_k is not None and test_res.seen < test_k):
             raise UserError(f"{test_source}: only {test_res.seen} test sentences are left after filtering with the "
                             f"training vocabulary ({thresholds}): {dropped_by_filter(test_stats, 'had a word outside the training vocabulary')}; "

@@ -1,16 +1,12 @@
 """What a training stage hands to a model's trainer (see `leakgan.registry`), and the curve points it shares."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import torch
 
-from leakgan.errors import UserError
-
-NLL_FIELDS = ("train_loss", "nll_test", "nll_valid")  # per-token NLLs of a curve point, checked against 10·ln|V|
 
 
 @dataclass
@@ -54,18 +50,6 @@ class TrainingJob:
         curve.append(point)
         if self.on_point is not None:
             self.on_point(point)
-
-    def check_point(self, point: dict, epoch: int) -> None:
-        """Stop with one line when training diverged: a non-finite number in a curve point, or a per-token NLL
-        (training loss, NLL-test, validation NLL) ten times worse than a uniform model's, 10·ln|V|."""
-        bound = 10 * math.log(max(int(self.vocab["size"]), 2))
-        for key, value in point.items():
-            if not isinstance(value, float):
-                continue
-            if not math.isfinite(value) or (key in NLL_FIELDS and value > bound):
-                lr = "" if "lr" not in self.settings else f" (config key '{self.model}.lr')"
-                raise UserError(f"{self.model}: training diverged at epoch {epoch} ({key} = {value:.3g}; a uniform "
-                                f"model scores {bound / 10:.3g}); lower its learning rate{lr}")
 
     def resumed(self, curve: list[dict]) -> None:
         """A resumed stage's curve so far (the live curve file starts over from it)."""
