@@ -109,3 +109,42 @@ def name_path_pairs(items: list[str]) -> dict[str, str]:
             raise UserError(f"expected NAME=PATH, got {item!r}")
         out[name] = path
     return out
+
+
+def add_scoring_arguments(parser: argparse.ArgumentParser) -> None:
+    """The scoring options evaluate and frontier share."""
+    parser.add_argument("--test", required=True, help="held-out token file")
+    parser.add_argument("--vocab", required=True, help="vocab.json")
+    parser.add_argument("--oracle", default=None, help="oracle .pt (synthetic data)")
+    parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda", "auto"])
+    parser.add_argument("--max-n", type=int, default=5, help="highest BLEU order (text data)")
+    parser.add_argument("--smoothing", default="none", choices=["none", "method1"], help="BLEU smoothing (text data)")
+    parser.add_argument("--test-sequences", type=int, default=None,
+                        help="NLL-test on the first this many test sequences (default: all)")
+    parser.add_argument("--reference-lm", default=None,
+                        help="the dataset's reference LM (`leakgan lm`; text data): adds the LM score and Fréchet distance")
+
+
+def scoring_inputs(args: argparse.Namespace):
+    """(device, vocab, test tokens, oracle or None, reference LM or None) of the scoring options."""
+    import torch
+
+    from leakgan.io import read_tokens, read_vocab
+    from leakgan.seeding import resolve_device
+
+    if args.test_sequences is not None and args.test_sequences < 1:
+        raise UserError(f"--test-sequences must be at least 1, not {args.test_sequences}")
+    device = resolve_device(args.device)
+    vocab = read_vocab(args.vocab)
+    test = torch.from_numpy(read_tokens(args.test, vocab["size"]))
+    oracle = reference = None
+    if args.oracle:
+        from leakgan.models.oracle import Oracle
+
+        oracle = Oracle.load(args.oracle, device)
+    if args.reference_lm:
+        from leakgan.eval.lm import load_reference
+
+        reference = load_reference(args.reference_lm).to(device)
+    return device, vocab, test, oracle, reference

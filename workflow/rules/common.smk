@@ -141,6 +141,26 @@ def oracle_input(wildcards):
     )
 
 
+def reference_lm_input(wildcards):
+    """The reference LM of a text dataset (LM score, Fréchet distance), nothing for synthetic data."""
+    return (
+        []
+        if is_synthetic_dataset(wildcards.dataset)
+        else [layout.path(layout.REFERENCE_LM, dataset=wildcards.dataset)]
+    )
+
+
+def reverse_lm_json():
+    """evaluate.reverse_lm, as the frontier stage takes it."""
+    return as_json(config["evaluate"]["reverse_lm"])
+
+
+def test_sequences_arg():
+    """["--test-sequences", N] when NLL-test uses the first N test sequences (evaluate.test_sequences)."""
+    n = config["evaluate"]["test_sequences"]
+    return [] if n is None else ["--test-sequences", str(n)]
+
+
 def oracle_arg(wildcards, input):
     """["--oracle", PATH] when the job reads an oracle, else nothing; the shell command quotes each word."""
     return ["--oracle", input.oracle[0]] if input.oracle else []
