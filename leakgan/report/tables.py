@@ -116,6 +116,10 @@ def orders_in_result(result: dict) -> list[int]:
     return sorted(have)
 
 
+# real text's other measures in the BLEU table, when a run has them: (key, column), each lower is better
+TEXT_MEASURES = (("self_bleu3", "self-BLEU-3"), ("lm_score", "LM score"), ("frechet", "Fréchet (LM)"))
+
+
 def bleu_table(result: dict, labels: dict[str, str]) -> tuple[str, list[str], list[list[str]]]:
     """Title, header and rows of Tables 2-4 for one text dataset: BLEU-n ours, and the paper's where it has one."""
     name = result.get("dataset", "?")
@@ -129,7 +133,9 @@ def bleu_table(result: dict, labels: dict[str, str]) -> tuple[str, list[str], li
         header.append(f"BLEU-{n}")
         if n in paper_orders:
             header.append(f"BLEU-{n} (paper)")
-    header.append("NLL-test")
+    # diversity and language-model measures where the run has them (lower is better for each)
+    extra = [(k, label) for k, label in TEXT_MEASURES if any(k in m for m in ours.values())]
+    header += ["NLL-test"] + [label for _, label in extra]
     rows = []
     for model in names:
         scores = ours.get(model, {})
@@ -140,6 +146,7 @@ def bleu_table(result: dict, labels: dict[str, str]) -> tuple[str, list[str], li
             if n in paper_orders:
                 row.append(published.get(n, MISSING))
         row.append(_cell(scores, "nll_test"))
+        row += [_cell(scores, k) for k, _ in extra]
         rows.append(row)
     if _has_seeds(result) or paper:
         row = [f"p-value: {labels.get(registry.reference().name)} vs the best other", MISSING]
@@ -149,6 +156,9 @@ def bleu_table(result: dict, labels: dict[str, str]) -> tuple[str, list[str], li
             if n in paper_orders:
                 row.append(paper_numbers.P_VALUE)
         row.append(MISSING)
+        for key, _ in extra:
+            best, p = leakgan_vs_best_other(ours, key, lower_is_better=True)
+            row.append(_p(p) + (f" ({model_label(labels, best)})" if best and p is not None else ""))
         rows.append(row)
     return f"{name}: BLEU ({where})", header, rows
 

@@ -22,6 +22,7 @@ exactly as the uninterrupted one would on CPU.
 from __future__ import annotations
 
 import copy
+import math
 
 import torch
 
@@ -289,6 +290,14 @@ def evaluate(run: LeakGANRun, tag: str) -> dict:
 
 
 # ---------------------------------------------------------------- the registry's trainers
+
+def planned_updates(s, sequences: int) -> int:
+    """LeakGAN's generator updates: pretraining epochs, g_steps per adversarial epoch, interleaved MLE epochs."""
+    per_epoch = math.ceil(sequences / s.batch_size)
+    interleaved = s.adversarial_epochs // s.mle_every if s.mle_every else 0
+    return ((s.pretrain_rounds * s.pretrain_g_epochs + interleaved) * per_epoch
+            + s.adversarial_epochs * s.g_steps)
+
 
 def _settings(job: TrainingJob, stage: str):
     """The job's typed settings, which must arrive resolved (the config layer fills the semantics' keys)."""

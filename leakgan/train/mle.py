@@ -1,6 +1,7 @@
 """Maximum-likelihood training of an LSTM generator: the MLE baseline, and the baselines' pretraining."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -112,6 +113,11 @@ def train_mle(job: TrainingJob, schedule: MLESchedule, budget: Budget | None = N
     budget.selected_epoch = selection.epoch
     run.model.eval()
     return run.model, curve
+
+
+def planned_updates(s, sequences: int) -> int:
+    """The MLE baseline's generator updates: one per batch of every epoch."""
+    return s.epochs * math.ceil(sequences / s.batch_size)
 
 
 def pretrain(job: TrainingJob) -> tuple[dict, list[dict]] | None:

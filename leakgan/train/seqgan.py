@@ -33,6 +33,7 @@ layer, with Adam lr 1e-4.
 from __future__ import annotations
 
 import copy
+import math
 import sys
 from typing import Callable
 
@@ -257,6 +258,11 @@ def adversarial_gan(job: TrainingJob, new_critic: Callable[[DiscriminatorConfig]
 
 
 # ---------------------------------------------------------------- the registry's trainers
+
+def planned_updates(s, sequences: int) -> int:
+    """A baseline's generator updates: its MLE pretraining's batches, then g_steps per adversarial epoch."""
+    return s.pretrain_epochs * math.ceil(sequences / s.batch_size) + s.adversarial_epochs * s.g_steps
+
 
 def pretrain(job: TrainingJob) -> tuple[dict, list[dict]]:
     """SeqGAN's (and its rescaled variant's) first stage: G by MLE, then D."""
