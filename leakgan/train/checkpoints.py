@@ -117,13 +117,14 @@ class Resumable:
                       "(training.keep_checkpoints: last); training from the start", file=sys.stderr)
             return 0, []
         try:
-            run.load_state_dict(resumed["run"])
             epoch, curve = resumed["epoch"], resumed["curve"]
             final_fields, saved = resumed["final_fields"], resumed["selection"]
+            going_on = epoch < epochs and final_fields is not None
+            # the run as it stood before its last epoch's extra evaluation (whose samples moved a stream)
+            run.load_state_dict(resumed["run_before_final"] if going_on else resumed["run"])
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
             raise UserError(f"{self.folder}: the newest checkpoint is incomplete ({type(exc).__name__}: {exc}); "
                             "delete the folder and run the stage again") from None
-        going_on = epoch < epochs and final_fields is not None
         if going_on and curve and curve[-1].get("epoch") == epoch:
             if final_fields == "point":  # a point recorded only because it was evaluated
                 curve.pop()
@@ -136,12 +137,13 @@ class Resumable:
         return epoch, curve
 
     def save(self, epoch: int, run, curve: list[dict], selection: BestSelection | None,
-             final_fields=None, before_final: dict | None = None) -> None:
+             final_fields=None, before_final: dict | None = None, run_before_final: dict | None = None) -> None:
         """Write the checkpoint of `epoch` (and, with keep: last, remove the older ones).
 
         `final_fields`: what the evaluation of this epoch added only because it is the run's last (a list of
         curve fields, or "point" for a point recorded only because it was evaluated); None when the epoch would
-        be evaluated anyway. `before_final`: the selection's state before that evaluation.
+        be evaluated anyway. `before_final` and `run_before_final`: the selection's and the run's states
+        before that evaluation.
         """
         previous = self._files()
         name = f"epoch-{epoch:05d}.pt"
@@ -149,7 +151,7 @@ class Resumable:
             "after": selection.state_dict(), "before_final": before_final or selection.state_dict()}
         save_torch(self.folder / name, {"fingerprint": self.fingerprint, "format": FORMAT, "epoch": epoch,
                                         "curve": curve, "final_fields": final_fields, "selection": selection_state,
-                                        "run": run.state_dict()})
+                                        "run": run.state_dict(), "run_before_final": run_before_final})
         for path in previous:
             if path.name != name and (self.keep == "last" or self._epoch_of(path) > epoch):
                 path.unlink()

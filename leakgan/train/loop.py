@@ -20,7 +20,9 @@ untrained model and the run end well.
 from __future__ import annotations
 
 import math
+import os
 import sys
+import time
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
@@ -32,6 +34,9 @@ from leakgan.seeding import stage_seed, torch_generator
 from leakgan.train.checkpoints import Resumable, needs_checkpoint
 from leakgan.train.job import TrainingJob
 from leakgan.train.selection import BestSelection, Budget
+
+
+EPOCH_DELAY = "LEAKGAN_EPOCH_DELAY"  # seconds to sleep after each epoch (the cluster test's time-limit kill)
 
 
 class Run(Protocol):
@@ -150,10 +155,12 @@ def fit(run: Run, job: TrainingJob, *, epochs: int, eval_every: int, desc: str,
         point = {"epoch": epoch, **run.train_epoch(epoch)}
         run.budget.epochs += 1
         regular = epoch % eval_every == 0
-        final_fields, before_final = None, None
+        final_fields, before_final, run_before_final = None, None, None
         if is_evaluated(epoch, eval_every, epochs):
             if not regular and selection is not None:
                 before_final = selection.state_dict()
+            if not regular and checkpoints is not None:
+                run_before_final = run.state_dict()
             added = evaluate(epoch, point)
             if not regular:  # evaluated only because it is the last epoch
                 final_fields = "point" if record == "evaluated" else added
@@ -163,9 +170,11 @@ def fit(run: Run, job: TrainingJob, *, epochs: int, eval_every: int, desc: str,
             if postfix is not None:
                 bar.set_postfix(postfix(point))
         if checkpoints is not None and needs_checkpoint(epoch, checkpoint_every, epochs, job.stop_after):
-            checkpoints.save(epoch, run, curve, selection, final_fields, before_final)
+            checkpoints.save(epoch, run, curve, selection, final_fields, before_final, run_before_final)
         if epoch == job.stop_after:
             return None
+        if EPOCH_DELAY in os.environ:  # a rehearsal aid: slow every epoch down (time limits, kills); results unchanged
+            time.sleep(float(os.environ[EPOCH_DELAY]))
     bar.close()
     return curve
 
