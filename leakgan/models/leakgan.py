@@ -245,7 +245,7 @@ class LeakGANModel(nn.Module):
     def add_frozen_discriminator(self, generator: torch.Generator | None = None) -> Discriminator:
         """A frozen copy of D's architecture, randomly initialised from `generator` (manager_input: frozen_random)."""
         frozen = Discriminator(DiscriminatorConfig(**{**asdict(self.dis_cfg), "dropout": 0.0}))
-        if generator is not None:
+        if generator is not None:  # a CPU generator (the module is made on the CPU, then moved)
             frozen.reset_parameters(generator)
         frozen.requires_grad_(False)
         self.frozen_discriminator = frozen.to(self.goal_init.device).eval()

@@ -79,7 +79,7 @@ class LeakGANRun:
         model.manager_input = s.manager_input or "feature"  # pretraining (which does not read it): the feature
         if model.manager_input == "frozen_random" and model.frozen_discriminator is None:
             # a frozen copy of D's architecture with its own seeded initialisation: it never trains
-            model.add_frozen_discriminator(torch_generator(seed, "leakgan-frozen-discriminator", self.device))
+            model.add_frozen_discriminator(torch_generator(seed, "leakgan-frozen-discriminator"))  # CPU init, as D's
         if s.dropout is not None:  # D's dropout while it trains (an arm may differ from the pretrained model's)
             model.discriminator.dropout.p = model.dis_cfg.dropout = s.dropout
         if self.device.type == "cuda":
