@@ -346,8 +346,21 @@ def _merged_block(config: Mapping, name: str, model: str) -> dict:
 
 def model_settings(config: Mapping, name: str, model: str) -> dict:
     """The effective settings of `model` (or an arm) on dataset `name`: its block merged as written, with
-    the keys left null filled from its training semantics."""
-    return resolve_block(_merged_block(config, name, model), dataset(config, name)["type"])
+    the keys left null filled from its training semantics.
+
+    An arm shares its base model's pretrained weights, so its architecture keys are the base model's even
+    where its own semantics would fill them otherwise (`semantics: authors` fills `initial_goal: per_row`,
+    but the arm continues the base model's shared initial goal).
+    """
+    kind = dataset(config, name)["type"]
+    settings = resolve_block(_merged_block(config, name, model), kind)
+    base = base_model(config, model)
+    if base != model and base in registry.names():
+        own = resolve_block(_merged_block(config, name, base), kind)
+        for key in registry.get(base).settings.architecture_keys():
+            if key in own:
+                settings[key] = own[key]
+    return settings
 
 
 def setting_stage(model: str, key: str) -> str:

@@ -16,9 +16,17 @@ the chosen `semantics`:
 | `l2_reg`                   | 0.2           | 0 (D's L2 coefficient is never passed, so it is 0) |
 | `mle_every`                | 15            | 0 on synthetic data (the synthetic script has no interleaved MLE); 15 on text (the COCO script has it) |
 | `optimizer_states`         | `shared`      | `separate`: interleaved MLE epochs use their own Adam pair, apart from the policy-gradient updates' |
+| `intrinsic_reward`         | `eq9`         | `authors`: the WORKER's r_t is one cosine, cos(f_{t+1} − f_{sc}, G_s) for the token t of segment s (`Worker_Reward` from `all_sub_features` / `all_sub_goals` in `LeakGANModel.__init__`'s `preTrain` loop) |
+| `goal_alignment`           | `paper`       | `authors`: their sampler (`_g_recurrence`) gives segment s the sub-goals g_{(s−1)c} .. g_{sc−1}, their teacher-forced loss (`preTrain`) g_{(s−1)c+1} .. g_{sc}; their rollouts (`rollout`) mix the two (see `leakgan.models.generation`) |
+| `initial_goal`             | `shared`      | `per_row`: one learned initial goal per batch row (`goal_init`, [batch_size, F]); an architecture key |
+| `mle_epoch_fraction`       | 1             | 0.05 on text (the COCO script's `pre_train_epoch` runs `num_batch/20` batches); 1 on synthetic data |
+| `rescale_with_real`        | 0             | 64 on text (the COCO script's `get_reward` ranks `pos_num` = min(64, epoch/2) real sentences with the rollouts); 0 on synthetic data |
+| `dropout`                  | 0.25          | 0 (their `dis_dropout_keep_prob = 1.0`); the paper: keep probability 0.75 |
 
 Not reproduced: the authors rank rewards in dictionary order rather than by
-value (a bug); ranks here are always by value.
+value (a bug); ranks here are always by value. Their COCO pretraining schedule
+(16 rounds of 5 D steps and 12 such 1/20 epochs) is not a preset: the
+schedule keys stay explicit (README "What does the leak do?").
 
 The block's evaluation α (`temperature`: 0.6667, the authors' logits × 1.5)
 is the same under both semantics. Explicit values always win over the preset.
@@ -41,6 +49,12 @@ _PRESETS: dict[str, dict] = {
     "l2_reg": {"paper": 0.2, "authors": 0.0},
     "mle_every": {"paper": 15, "authors": lambda kind: 0 if kind == "synthetic" else 15},
     "optimizer_states": {"paper": "shared", "authors": "separate"},
+    "intrinsic_reward": {"paper": "eq9", "authors": "authors"},
+    "goal_alignment": {"paper": "paper", "authors": "authors"},
+    "initial_goal": {"paper": "shared", "authors": "per_row"},
+    "mle_epoch_fraction": {"paper": 1.0, "authors": lambda kind: 1.0 if kind == "synthetic" else 0.05},
+    "rescale_with_real": {"paper": 0, "authors": lambda kind: 0 if kind == "synthetic" else 64},
+    "dropout": {"paper": 0.25, "authors": 0.0},
 }
 
 # How many leading tokens `first_tokens_temperature` applies to (the authors' `i > 1` test).

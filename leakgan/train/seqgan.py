@@ -26,7 +26,14 @@ tokens as in SeqGAN's code, with a fresh Adam (lr 0.01) for the adversarial
 phase. Rollouts come from a delayed copy of G (SeqGAN's rollout network):
 after each adversarial epoch its LSTM and output weights move to
 `rollout_update_rate`·old + (1 − rate)·G (rate 0.8) and its embedding is
-copied. Negatives are drawn at α = 1; D drops 25% of its features in
+copied (`rollout_network: delayed`). `rollout_network: current` is what the
+public code computes: LantaoYu/SeqGAN's `ROLLOUT.__init__` (rollout.py)
+builds its rollout graph from `tf.identity(self.lstm.<weight>)`, ops that
+read G's variables whenever the graph runs, and `update_params` only makes
+new Python tensors and units that the already built `gen_x` never uses; so
+every rollout runs with G's current weights (desire2020/RankGAN's rollout.py
+is the same code). Under `current` the rollout network is G's copy before
+every generator step and after the epoch. Negatives are drawn at α = 1; D drops 25% of its features in
 training (SeqGAN's keep probability 0.75) and takes L2 0.2 on its output
 layer, with Adam lr 1e-4.
 """
@@ -102,8 +109,17 @@ class SeqGANRun:
 
     def train_epoch(self, epoch: int) -> dict:
         s = self.settings
-        point = {"phase": "adversarial", **mean_of([adversarial_step(self) for _ in range(s.g_steps)])}
-        update_rollout_model(self.rollout_model, self.generator, s.rollout_update_rate)
+        current = getattr(s, "rollout_network", "delayed") == "current"
+        steps = []
+        for _ in range(s.g_steps):
+            if current:  # the public code's rollouts: G's own weights at every step
+                copy_rollout_model(self.rollout_model, self.generator)
+            steps.append(adversarial_step(self))
+        point = {"phase": "adversarial", **mean_of(steps)}
+        if current:
+            copy_rollout_model(self.rollout_model, self.generator)
+        else:
+            update_rollout_model(self.rollout_model, self.generator, s.rollout_update_rate)
         point["d_loss"] = self.train_critic(s.d_steps)
         return point
 
@@ -181,6 +197,13 @@ def update_rollout_model(rollout_model: MLEGenerator, G: MLEGenerator, rate: flo
             mine.copy_(theirs)
         else:
             mine.mul_(rate).add_(theirs, alpha=1.0 - rate)
+
+
+@torch.no_grad()
+def copy_rollout_model(rollout_model: MLEGenerator, G: MLEGenerator) -> None:
+    """`rollout_network: current`: the rollout network becomes an exact copy of G."""
+    for mine, theirs in zip(rollout_model.parameters(), G.parameters()):
+        mine.copy_(theirs)
 
 
 def checkpoint(run: SeqGANRun, job: TrainingJob, **extra) -> dict:
