@@ -50,7 +50,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from leakgan import semantics  # noqa: E402  (imports nothing heavy)
+from leakgan import registry  # noqa: E402  (imports nothing heavy)
+from leakgan.config.schema import fill_presets  # noqa: E402
 
 DATASETS = ("synthetic-20", "synthetic-40", "coco", "wmt")
 MODELS = ("mle", "seqgan", "seqgan_rescaled", "rankgan", "leakgan")
@@ -85,7 +86,7 @@ def schedule(config: dict, dataset: str, model: str) -> dict:
         return {"pretrain_epochs": block["epochs"], "d_steps": 0, "adversarial_epochs": 0,
                 "evaluations": 1 + points(block["epochs"], block["eval_every"]) + final}
     if model == "leakgan":
-        block = semantics.resolve(block, kind)
+        block = fill_presets(block, kind, registry.get(model).schema)
         if float(block["temperature"]) != float(config["evaluate"]["matched_temperature"]):
             final += 1  # the *_matched samples
         pre = block["pretrain_rounds"] * block["pretrain_g_epochs"]

@@ -5,8 +5,8 @@ Where a setting's value comes from — one place each:
   `config.yaml`, which lists every key (their schemas require them all);
 - dataset blocks (open-ended: a user adds their own): the `default:` values
   of `dataset_<type>.schema.yaml`, filled in here;
-- a model key left `null`: the model's training semantics
-  (`leakgan.config.semantics`), filled in here, once (`model_settings`).
+- a model key left `null`: the value its schema's `presets:` annotation gives
+  for the block's training semantics, filled in here, once (`model_settings`).
 
 The selected `scale` overlay (from `scales`) is merged on top of the base,
 then the user's own values on top of that, so an explicit setting always
@@ -25,9 +25,8 @@ from typing import Mapping
 import yaml
 
 from leakgan import registry
-from leakgan.config import semantics
-from leakgan.config.schema import (DEFAULT_CONFIG, SCHEMA_DIR, STAGE_ORDER, ConfigError, check, key_name,
-                                   load_schema, non_finite, value_at)
+from leakgan.config.schema import (DEFAULT_CONFIG, SCHEMA_DIR, STAGE_ORDER, ConfigError, check, fill_presets,
+                                   key_name, load_schema, non_finite, value_at)
 from leakgan.config.yaml_files import check_size, read_yaml
 
 DATASET_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
@@ -77,9 +76,9 @@ def model_schema(model: str) -> dict:
     return schema
 
 
-def resolve_block(block: Mapping, dataset_type: str) -> dict:
-    """A model block with its null semantics keys filled (the one place they are resolved)."""
-    return semantics.resolve(block, dataset_type)
+def resolve_block(block: Mapping, dataset_type: str, model: str) -> dict:
+    """A model block with its null semantics keys filled from its schema's `presets:` (the one place they are)."""
+    return fill_presets(block, dataset_type, registry.get(model).schema)
 
 
 # ---------------------------------------------------------------- validation
@@ -353,10 +352,12 @@ def model_settings(config: Mapping, name: str, model: str) -> dict:
     but the arm continues the base model's shared initial goal).
     """
     kind = dataset(config, name)["type"]
-    settings = resolve_block(_merged_block(config, name, model), kind)
     base = base_model(config, model)
-    if base != model and base in registry.names():
-        own = resolve_block(_merged_block(config, name, base), kind)
+    if base not in registry.names():
+        return _merged_block(config, name, model)
+    settings = resolve_block(_merged_block(config, name, model), kind, base)
+    if base != model:
+        own = resolve_block(_merged_block(config, name, base), kind, base)
         for key in registry.get(base).settings.architecture_keys():
             if key in own:
                 settings[key] = own[key]

@@ -11,7 +11,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any, ClassVar, Mapping
 
-from leakgan.config.schema import DEFAULT_CONFIG, STAGE_ORDER, schema_at
+from leakgan.config.schema import DEFAULT_CONFIG, STAGE_ORDER, fill_presets, schema_at
 from leakgan.errors import UserError
 
 _TYPES = {"integer": int, "number": float, "string": str, "boolean": bool, "array": list, "object": dict, "null": None}
@@ -77,11 +77,10 @@ class Settings:
     def defaults(cls, dataset_type: str = "synthetic", **overrides) -> "Settings":
         """The block of the default config.yaml (the paper's values) with `overrides`, resolved like the workflow
         resolves it (null keys from the training semantics)."""
-        from leakgan.config import semantics
         from leakgan.config.yaml_files import read_yaml
 
         block = read_yaml(DEFAULT_CONFIG).get(cls.block) or {}
-        return cls.from_dict(semantics.resolve({**block, **overrides}, dataset_type))
+        return cls.from_dict(fill_presets({**block, **overrides}, dataset_type, cls.schema))
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

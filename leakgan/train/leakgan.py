@@ -9,7 +9,7 @@ negatives × `d_epochs` epochs of D. Negatives and evaluation samples are
 drawn at α = `temperature` (the authors generate both with logits × 1.5);
 the batches G learns from are drawn at α = `train_temperature`.
 
-`semantics: authors` (and the keys it fills, see `leakgan.config.semantics`)
+`semantics: authors` (and the keys it fills: the `presets:` of leakgan.schema.yaml)
 trains as the authors' released code does; `generator_update: supervised`,
 `reward: constant` and `manager_input: zero | frozen_random` are the
 ablation's controls (README "What does the leak do?"). The settings arrive
@@ -33,7 +33,7 @@ import math
 
 import torch
 
-from leakgan.config import semantics
+from leakgan.config.schema import unresolved
 from leakgan.errors import UserError
 from leakgan.kernels import score_rollouts
 from leakgan.models.generation import Trace
@@ -51,6 +51,9 @@ def negatives_temperature(s) -> float:
     """α of D's negatives: `negatives_temperature`, or `temperature` when that is null."""
     value = getattr(s, "negatives_temperature", None)
     return s.temperature if value is None else value
+
+
+FIRST_TOKENS = 2  # how many leading tokens `first_tokens_temperature` applies to (the authors' `i > 1` test)
 
 
 def build_model(s, vocab_size: int, seq_len: int, seed: int) -> LeakGANModel:
@@ -316,7 +319,7 @@ def adversarial_step(run: LeakGANRun) -> dict:
     constant = s.reward == "constant"
     boundaries = model.segment_boundaries() if s.rollouts == "batched" and not constant else ()
     trace = model.trace(s.batch_size, s.train_temperature, run.sample_rng, boundaries,
-                        first_temperature=s.first_tokens_temperature, first_tokens=semantics.FIRST_TOKENS)
+                        first_temperature=s.first_tokens_temperature, first_tokens=FIRST_TOKENS)
     if constant:
         num_segments = -(-model.cfg.seq_len // model.cfg.step_size)
         q = constant_reward(s.batch_size, s.delta) / (s.rollout_num if s.divide_by_rollouts else 1)
@@ -376,9 +379,9 @@ def planned_updates(s, sequences: int) -> int:
 
 def _settings(job: TrainingJob, stage: str):
     """The job's typed settings, which must arrive resolved (the config layer fills the semantics' keys)."""
-    unresolved = semantics.unresolved(job.settings)
-    if unresolved:
-        raise UserError(f"config key '{job.model}.{unresolved[0]}' is null: the stage takes resolved settings "
+    missing = unresolved(job.settings, job.spec.schema)
+    if missing:
+        raise UserError(f"config key '{job.model}.{missing[0]}' is null: the stage takes resolved settings "
                         "(the workflow passes them; by hand, leakgan.config.resolve.resolve_block fills them)")
     if job.settings.get("positives") == "fresh_oracle" and job.oracle is None:
         raise UserError(f"config key '{job.model}.positives': fresh_oracle needs the synthetic oracle (--oracle); "

@@ -14,7 +14,8 @@ from torch import nn
 from torch.nn import functional as F
 
 from leakgan import registry
-from leakgan.config import resolve, semantics
+from leakgan.config import resolve
+from leakgan.config.schema import presets
 from leakgan.config.schema import DEFAULT_CONFIG
 from leakgan.config.yaml_files import read_yaml
 from leakgan.models import generation
@@ -426,9 +427,9 @@ def test_semantics_paper_changes_only_dropout(kind, name):
     block = resolve.model_settings(config, name, "leakgan")
     changed = {k for k, v in {**OLD_PAPER, **OLD_BEHAVIOUR}.items() if block[k] != v}
     assert changed == {"dropout"} and block["dropout"] == 0.25
-    paper = semantics.preset("paper", kind)
+    paper = presets(registry.get("leakgan").schema, "paper", kind)
     assert {k: paper[k] for k in OLD_PAPER} == {**OLD_PAPER, "dropout": 0.25}
-    authors = semantics.preset("authors", kind)
+    authors = presets(registry.get("leakgan").schema, "authors", kind)
     assert authors["dropout"] == 0.0 and authors["intrinsic_reward"] == "authors"
     assert authors["goal_alignment"] == "authors" and authors["initial_goal"] == "per_row"
     assert (authors["mle_epoch_fraction"], authors["rescale_with_real"]) == ((1.0, 0) if kind == "synthetic" else (0.05, 64))

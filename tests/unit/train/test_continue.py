@@ -49,7 +49,7 @@ def args(data: Path, out: Path, model: str, settings: dict, keep: str, **kw) -> 
 
 
 def leakgan_settings(**over) -> dict:
-    return resolve_block({**base_block("leakgan"), **TINY, **over}, "synthetic")
+    return resolve_block({**base_block("leakgan"), **TINY, **over}, "synthetic", "leakgan")
 
 
 @pytest.fixture(scope="module")
