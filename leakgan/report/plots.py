@@ -36,20 +36,29 @@ def curve_key(result: dict) -> tuple[str, str]:
 def curve_series(result: dict) -> tuple[dict[str, tuple[list[float], list[float]]], float | None]:
     """Label -> (epochs, oracle NLL or BLEU-2) per model, and the epoch where the adversarial training starts.
 
-    LeakGAN's adversarial epochs continue its pretraining epochs on one axis, as in Figure 2.
+    A GAN's adversarial epochs continue its pretraining epochs on one axis, as in Figure 2; an ablation arm's
+    (it has no pretraining of its own) continue its base model's.
     """
     labels = labels_of(result)
+    bases = result.get("bases") or {}  # arm -> the model it varies
+    models = result.get("models", {})
+
+    def pretrain_epochs_of(name: str) -> int:
+        curve = (models.get(name) or {}).get("curve") or []
+        return max((p["epoch"] for p in curve if (p.get("stage") or p.get("phase")) == "pretrain"), default=0)
+
     series: dict[str, tuple[list[float], list[float]]] = {}
     adversarial_start = None
-    for name in row_order(labels, result.get("models", {})):
-        scores = result["models"][name]
+    for name in row_order(labels, models):
+        scores = models[name]
         curve = scores.get("curve") or []
         if not curve:
             continue
+        base = bases.get(name, name)
         stages = [p.get("stage") or p.get("phase") for p in curve]
-        pretrain_epochs = max((p["epoch"] for p, s in zip(curve, stages) if s == "pretrain"), default=0)
+        pretrain_epochs = pretrain_epochs_of(base)
         if "adversarial" in stages:
-            adversarial_start = pretrain_epochs
+            adversarial_start = max(adversarial_start or 0, pretrain_epochs)
         xs, ys = [], []
         key = curve_key(result)[0]
         for point, stage in zip(curve, stages):
@@ -59,8 +68,8 @@ def curve_series(result: dict) -> tuple[dict[str, tuple[list[float], list[float]
             xs.append(point["epoch"] + offset)
             ys.append(point[key])
         if xs:
-            # Each model says whether its curve is sampled at its evaluation α or at α = 1.
-            spec = registry.models().get(name)
+            # Each model says whether its curve is sampled at its evaluation α or at α = 1 (an arm: its base model).
+            spec = registry.models().get(base)
             alpha = scores.get("temperature") if spec is not None and spec.curve_at_model_temperature else 1.0
             series[f"{model_label(labels, name)} (α={alpha_text(alpha)})"] = (xs, ys)
     return series, adversarial_start

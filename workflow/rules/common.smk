@@ -298,11 +298,14 @@ def result_meta(dataset, seed=None):
 
 
 def arm_labels(dataset):
-    """{"labels": {ARM: label}} for the ablation arms a dataset runs (nothing when it runs none)."""
-    labels = {
-        m: _arms(config)[m]["label"] for m in models_for(config, dataset) if m in ARMS
+    """{"labels": {ARM: label}, "bases": {ARM: its model}} for the ablation arms a dataset runs (nothing when none)."""
+    arms = [m for m in models_for(config, dataset) if m in ARMS]
+    if not arms:
+        return {}
+    return {
+        "labels": {m: _arms(config)[m]["label"] for m in arms},
+        "bases": {m: _arms(config)[m]["of"] for m in arms},
     }
-    return {"labels": labels} if labels else {}
 
 
 def provenance_json(dataset):
