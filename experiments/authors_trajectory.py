@@ -1,9 +1,9 @@
 """Our `semantics: authors` run beside the authors' own length-40 training log (experiment-log40.txt).
 
 Run (from the repository root):
-    python benchmarks/authors_trajectory.py --pretrain-rounds 2 --adversarial-epochs 5 > out.txt 2>&1   # CPU
-    python benchmarks/authors_trajectory.py --device cuda                                             # all 120
-    python benchmarks/authors_trajectory.py --smoke                                                   # the path
+    python experiments/authors_trajectory.py --pretrain-rounds 2 --adversarial-epochs 5 > out.txt 2>&1   # CPU
+    python experiments/authors_trajectory.py --device cuda                                             # all 120
+    python experiments/authors_trajectory.py --smoke                                                   # the path
 
 It runs the pipeline (as experiments/frontier.py does) on synthetic-40 under
 `semantics: authors` with the authors' sizes and schedule (recipes/authors-
@@ -113,7 +113,7 @@ def main() -> int:
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--cores", type=int, default=2)
-    p.add_argument("--workdir", default=str(ROOT / "benchmarks" / "out" / "authors_trajectory"))
+    p.add_argument("--workdir", default=str(ROOT / "experiments" / "out" / "authors_trajectory"))
     p.add_argument("--smoke", action="store_true", help="tiny sizes: checks the whole path (numbers mean nothing)")
     a = p.parse_args()
 
@@ -126,7 +126,7 @@ def main() -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     config = overlay(a)
     (workdir / "authors.yaml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    print("# Our `semantics: authors` run beside the authors' length-40 log (benchmarks/authors_trajectory.py)\n")
+    print("# Our `semantics: authors` run beside the authors' length-40 log (experiments/authors_trajectory.py)\n")
     print("```yaml\n" + yaml.safe_dump(config, sort_keys=False).rstrip() + "\n```\n", flush=True)
     targets = [f"results/synthetic-40/seed{a.seed}/leakgan/adversarial.pt",
                f"results/synthetic-40/seed{a.seed}/real/scores.json"]
