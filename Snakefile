@@ -13,6 +13,8 @@ sys.path.insert(0, workflow.basedir)
 
 import leakgan.config.resolve
 import leakgan.config.yaml_files
+import leakgan.data.sources
+import leakgan.devices
 from leakgan.errors import UserError
 
 
@@ -29,11 +31,15 @@ try:
     _effective = leakgan.config.resolve.resolve(
         config, _files, typed=dict(workflow.config_settings.config)
     )
+    # local corpus files that are broken symbolic links (dangling, loops): one line now, not a DAG error later
+    leakgan.data.sources.check_local_sources(_effective.get("datasets", {}))
 except UserError as _exc:
     sys.stderr.write(f"leakgan: config error: {_exc}\n")
     sys.exit(1)
 config.clear()
 config.update(_effective)
+# local jobs inherit it: how many of them may share one GPU; SLURM jobs get their own GPU
+leakgan.devices.share_gpus(config["resources"]["chains_per_gpu"])
 
 
 include: "workflow/rules/common.smk"

@@ -1,15 +1,19 @@
 """What does the leak do? An ablation of LeakGAN's adversarial phase on the standard oracle, over seeds.
 
-Run (from the repository root; about 45 minutes on 2 CPU cores at the default schedule):
+Run (from the repository root; about two hours on 2 CPU cores at the default schedule):
     python experiments/adversarial_ablation.py > experiments/out/ablation.txt 2>&1
     python experiments/adversarial_ablation.py --smoke    # the whole path at tiny sizes (numbers mean nothing)
 
 Every arm continues the same pretrained LeakGAN of each seed (config `arms`):
-  (a) leakgan             the paper's update (Eq. 7-11)
-  (b) leakgan_authors     the authors' update (`semantics: authors`, leakgan/semantics.py)
-  (c) leakgan_authors_a1  the authors' update with α = 1 everywhere
-  (d) leakgan_mle         plain MLE continuation: as many supervised generator updates
-  (e) leakgan_constant    the paper's update with a constant reward (no information from D)
+  (a)  leakgan                   the paper's update (Eq. 7-11)
+  (b)  leakgan_authors           the authors' update (`semantics: authors`: the presets of leakgan.schema.yaml)
+  (c)  leakgan_authors_a1        the authors' update with α = 1 everywhere (first tokens, negatives, evaluation)
+  (d)  leakgan_mle               plain MLE continuation: as many supervised generator updates
+  (e)  leakgan_constant          the paper's update with a constant reward (no information from D)
+  (f)  leakgan_no_leak           the paper's update, the MANAGER reading a zero feature (the leak removed)
+  (f') leakgan_random_d          the paper's update, the MANAGER reading a frozen randomly initialised D
+  (g)  leakgan_authors_first_a1  the authors' update with only the first tokens at α = 1
+  (h)  leakgan_authors_neg_a1    the authors' update with only D's negatives at α = 1
 beside the MLE baseline. The script writes a config overlay (printed at the top:
 the schedule), runs the pipeline in a work folder (experiments/out/ablation/ by
 default) for results/synthetic-20/nll.json, and prints per arm the oracle NLL and
@@ -41,12 +45,16 @@ from frontier import DEFAULT_ORACLE, REDUCED_D, run_workflow  # noqa: E402
 from leakgan.report.render import markdown_table, run_note  # noqa: E402
 from leakgan.report.tables import all_tables  # noqa: E402
 
-ARMS = {  # model name -> the arm's letter and description in the issue's terms
+ARMS = {  # model name -> the arm's letter and description
     "leakgan": "(a) paper's update",
     "leakgan_authors": "(b) authors' update",
     "leakgan_authors_a1": "(c) authors' update, α = 1",
     "leakgan_mle": "(d) MLE continuation",
     "leakgan_constant": "(e) constant reward",
+    "leakgan_no_leak": "(f) leak removed: MANAGER reads zeros",
+    "leakgan_random_d": "(f') leak removed: a frozen random D's feature",
+    "leakgan_authors_first_a1": "(g) authors', first tokens at α = 1",
+    "leakgan_authors_neg_a1": "(h) authors', negatives at α = 1",
 }
 ALPHAS = (1.0, 0.67)
 

@@ -23,6 +23,13 @@ import numba
 import numpy as np
 from numba import njit, prange
 
+# Numba's default pick, the `omp` layer, runs on the libgomp torch loaded: its start-up and every
+# numba.set_num_threads (threads_for) rewrote torch's thread count (to NUMBA_NUM_THREADS) and OpenMP's
+# max-active-levels, so a 1-thread job trained on all cores after its first reward. `workqueue` has
+# threads of its own. Chosen before the first parallel call; an explicit NUMBA_THREADING_LAYER wins.
+if numba.config.THREADING_LAYER == "default":
+    numba.config.THREADING_LAYER = "workqueue"
+
 cuda = None  # numba.cuda, imported by cuda_kernel() on first use
 
 # Threads per block of the CUDA kernels; also the width of the shared-memory

@@ -16,10 +16,13 @@ from leakgan.stages import STAGES
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from leakgan import __version__
+
     parser = argparse.ArgumentParser(
         prog="leakgan",
         description="LeakGAN pipeline stages. Snakemake calls these; you can too.",
     )
+    parser.add_argument("--version", action="version", version=f"leakgan {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="STAGE")
     for name, help_text in STAGES.items():
         sub.add_parser(name, help=help_text, add_help=False)
@@ -29,10 +32,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    if not argv or argv[0] not in STAGES:
-        args = parser.parse_args(argv)  # prints help or the unknown-command error
+    if not argv:
+        parser.print_usage(sys.stderr)
+        print("leakgan: error: give a stage (leakgan --help lists them)", file=sys.stderr)
+        return 2
+    if argv[0] not in STAGES:
+        parser.parse_args(argv)  # --help, --version, or the unknown-command error (exit 2)
         parser.print_help()
-        return 0 if args.command is None and not argv else 2
+        return 2
     name = argv[0]
     try:
         module = importlib.import_module(f"leakgan.stages.{name}")
@@ -46,6 +53,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"leakgan {name}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader of the output went away (`leakgan table ... | head`): stop quietly, as Unix tools do, and keep
+        # Python from failing again when it flushes stdout at exit.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for a tool stopped by a closed pipe
     return int(result or 0)
 
 

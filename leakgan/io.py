@@ -122,15 +122,57 @@ def write_json(path: str | os.PathLike, obj) -> None:
     write_text(path, json.dumps(obj, indent=2, sort_keys=True) + "\n")
 
 
-def read_json(path: str | os.PathLike):
-    """Read a JSON file, or stop with a clear message naming it."""
+def readable_file(path: str | os.PathLike, what: str = "file", fix: str = "") -> Path:
+    """`path` as a Path when it is a regular file that can be opened; one clear line otherwise: missing, a folder,
+    a symbolic link to nothing (dangling, or a loop of links), a FIFO or device, no permission."""
     path = Path(path)
+    tail = f"; {fix}" if fix else ""
+    if path.is_symlink() and not path.exists():
+        try:
+            os.stat(path)
+            reason = "a symbolic link that cannot be followed"
+        except OSError as exc:
+            reason = ("a loop of symbolic links" if exc.errno == errno.ELOOP
+                      else f"a symbolic link to {os.readlink(path)}, which does not exist")
+        raise UserError(f"{path}: {reason}; point it at the {what} or give the {what} itself")
     if not path.exists():
-        raise UserError(f"{path}: file not found")
+        raise UserError(f"{path}: {what} not found{tail}")
+    if path.is_dir():
+        raise UserError(f"{path}: a folder, not a {what}; give the {what} itself")
+    if not path.is_file():
+        raise UserError(f"{path}: not a regular file (a FIFO, socket or device); give the {what} itself")
+    if not os.access(path, os.R_OK):
+        raise UserError(f"{path}: cannot be read (permission denied)")
+    return path
+
+
+def _read_text(path: Path, what: str) -> str:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: not valid JSON ({exc}); delete it and re-run the stage that writes it")
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{path}: not UTF-8 text (a bad byte at offset {exc.start}), so not a {what}; "
+                        "delete it and re-run the stage that writes it") from None
+    except OSError as exc:
+        raise UserError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+
+
+def parse_json(text: str, where: str, fix: str = "delete it and re-run the stage that writes it"):
+    """JSON text (NaN and Infinity literals included, as Python writes them), or one line naming `where`:
+    not JSON, or nested too deeply to be a file of this pipeline (Python's parser would overflow its stack)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UserError(f"{where}: not valid JSON ({exc}); {fix}") from None
+    except RecursionError:
+        raise UserError(f"{where}: JSON nested too deeply (thousands of levels) to be a file of this pipeline; "
+                        f"{fix}") from None
+
+
+def read_json(path: str | os.PathLike):
+    """Read a JSON file, or stop with a clear message naming it (missing, a folder, a broken link, not UTF-8,
+    not JSON, nested too deeply)."""
+    path = readable_file(path, "JSON file")
+    return parse_json(_read_text(path, "JSON file"), str(path))
 
 
 def write_tokens(path: str | os.PathLike, sequences: np.ndarray | Sequence[Sequence[int]]) -> None:
@@ -157,8 +199,12 @@ def read_tokens(path: str | os.PathLike, vocab_size: int | None = None) -> np.nd
                     rows.append([int(tok) for tok in line.split()])
                 except ValueError:
                     raise UserError(f"{path}:{lineno}: expected integer token ids separated by spaces") from None
-                if any(not -2**63 <= t < 2**63 for t in rows[-1]):
-                    raise UserError(f"{path}:{lineno}: a token id too large to be one")
+                too_large = next((t for t in rows[-1] if t >= 2**63), None)
+                if too_large is not None:
+                    raise UserError(f"{path}:{lineno}: token id {too_large} is too large to be one")
+                negative = next((t for t in rows[-1] if t < 0), None)
+                if negative is not None:
+                    raise UserError(f"{path}:{lineno}: token id {negative} is negative; token ids are 0 or more")
     except UnicodeDecodeError:
         raise UserError(f"{path}: not a text file of token ids (it is not UTF-8)") from None
     except OSError as exc:
@@ -177,9 +223,35 @@ def read_tokens(path: str | os.PathLike, vocab_size: int | None = None) -> np.nd
 
 
 def read_jsonl(path: str | os.PathLike) -> list[dict]:
-    """Read a JSON-lines file."""
-    with open(path, encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+    """Read a JSON-lines file of objects (a training curve), or stop with one line naming the file and line:
+    missing, a folder, not UTF-8, a line cut mid-JSON (a killed job) or a line that is not a JSON object."""
+    path = readable_file(path, "JSON-lines file", "run the stage that writes it")
+    records = []
+    for lineno, line in enumerate(_read_text(path, "JSON-lines file").split("\n"), 1):
+        if not line.strip():
+            continue
+        record = parse_json(line, f"{path}:{lineno}", "the file is truncated or damaged: delete it and re-run "
+                                                      "the stage that writes it")
+        if not isinstance(record, dict):
+            raise UserError(f"{path}:{lineno}: a JSON {type_name(record)}, not an object (a curve point); "
+                            "delete the file and re-run the stage that writes it")
+        records.append(record)
+    return records
+
+
+def type_name(value) -> str:
+    """What a JSON value is, in words: 'object', 'list', 'string', 'number', 'true/false', 'null'."""
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "true/false"
+    if value is None:
+        return "null"
+    return "number"
 
 
 def write_jsonl(path: str | os.PathLike, records: Iterable[dict]) -> None:

@@ -36,6 +36,8 @@ class ModelParts:
 
     model_class: type
     trainers: dict[str, Callable]
+    # (settings, batches per epoch) -> the generator updates its stages make: the budget every model is held to
+    planned_updates: Callable | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,11 @@ class ModelSpec:
             raise UserError(f"model '{self.name}' has no '{stage}' stage (its stages: {', '.join(self.stages)})")
         return self._parts().trainers[stage]
 
+    def planned_updates(self, settings: dict, sequences: int) -> int | None:
+        """The generator updates the model's stages make on `sequences` training sequences (None: unknown)."""
+        plan = self._parts().planned_updates
+        return None if plan is None else plan(self.settings.from_dict(settings), sequences)
+
     def load(self, ckpt: dict, device="cpu"):
         """Rebuild the model stored in a checkpoint dict of this model."""
         return self._parts().model_class.from_checkpoint(ckpt, device)
@@ -109,35 +116,39 @@ def _mle_parts() -> ModelParts:
     from leakgan.models.mle import MLEGenerator
     from leakgan.train import mle
 
-    return ModelParts(MLEGenerator, {"pretrain": mle.pretrain})
+    return ModelParts(MLEGenerator, {"pretrain": mle.pretrain}, mle.planned_updates)
 
 
 def _leakgan_parts() -> ModelParts:
     from leakgan.models.leakgan import LeakGANModel
     from leakgan.train import leakgan
 
-    return ModelParts(LeakGANModel, {"pretrain": leakgan.pretrain, "adversarial": leakgan.adversarial})
+    return ModelParts(LeakGANModel, {"pretrain": leakgan.pretrain, "adversarial": leakgan.adversarial},
+                      leakgan.planned_updates)
 
 
 def _seqgan_parts() -> ModelParts:
     from leakgan.models.mle import MLEGenerator
     from leakgan.train import seqgan
 
-    return ModelParts(MLEGenerator, {"pretrain": seqgan.pretrain, "adversarial": seqgan.adversarial})
+    return ModelParts(MLEGenerator, {"pretrain": seqgan.pretrain, "adversarial": seqgan.adversarial},
+                      seqgan.planned_updates)
 
 
 def _seqgan_rescaled_parts() -> ModelParts:
     from leakgan.models.mle import MLEGenerator
     from leakgan.train import seqgan
 
-    return ModelParts(MLEGenerator, {"pretrain": seqgan.pretrain, "adversarial": seqgan.adversarial_rescaled})
+    return ModelParts(MLEGenerator, {"pretrain": seqgan.pretrain, "adversarial": seqgan.adversarial_rescaled},
+                      seqgan.planned_updates)
 
 
 def _rankgan_parts() -> ModelParts:
     from leakgan.models.mle import MLEGenerator
-    from leakgan.train import rankgan
+    from leakgan.train import rankgan, seqgan
 
-    return ModelParts(MLEGenerator, {"pretrain": rankgan.pretrain, "adversarial": rankgan.adversarial})
+    return ModelParts(MLEGenerator, {"pretrain": rankgan.pretrain, "adversarial": rankgan.adversarial},
+                      seqgan.planned_updates)
 
 
 _GAN = ("pretrain", "adversarial")
@@ -220,6 +231,16 @@ def load_model_and_checkpoint(path, device="cpu"):
         raise UserError(f"{path}: a checkpoint of model '{ckpt['model']}', which is not registered "
                         f"(registered: {', '.join(models())}); delete it and re-run training")
     try:
-        return get(ckpt["model"]).load(ckpt, device), ckpt
+        model = get(ckpt["model"]).load(ckpt, device)
     except UserError as exc:
         raise UserError(f"{path}: {exc}") from None
+    check_finite_weights(model, path)
+    return model, ckpt
+
+
+def check_finite_weights(model, path) -> None:
+    """One clear line when a model's weights hold NaN or ±inf (its training diverged): it would sample garbage."""
+    parameters = getattr(model, "parameters", None)
+    if callable(parameters) and not all(bool(p.isfinite().all()) for p in parameters()):
+        raise UserError(f"{path}: the model's weights hold NaN or infinite values (its training diverged); "
+                        "re-run training with a lower learning rate")

@@ -48,6 +48,7 @@ def locate(source: str, model: str | None, default_model: str, train_seed: int |
 
     path = Path(source)
     if path.is_dir():
+        check_train_seed(path, train_seed)
         name = model or default_model
         _, ckpt_path = model_checkpoint(path, name, train_seed)
         if not ckpt_path.is_file():
@@ -72,6 +73,24 @@ def locate(source: str, model: str | None, default_model: str, train_seed: int |
         raise UserError(f"{ckpt_path}: a checkpoint of model '{ckpt['model']}', not '{model}'; "
                         "leave --model out or give the right checkpoint")
     return ckpt_path, vocab_path, ckpt
+
+
+def check_train_seed(folder: Path, train_seed: int | None) -> None:
+    """One line when `--train-seed K` names a seed the results folder has no folder for (or another seed's folder
+    was given), naming the seeds that are there."""
+    if train_seed is None:
+        return
+    own = layout.seed_of(folder)
+    if own is not None:
+        if own != train_seed:
+            raise UserError(f"{folder}: the folder of seed {own}, not of seed {train_seed}; give the dataset's folder "
+                            f"({folder.resolve().parent}) with --train-seed, or leave --train-seed out")
+        return
+    if not (folder / f"seed{train_seed}").is_dir():
+        seeds = layout.seeds_in(folder)
+        there = (f"seeds there: {', '.join(str(k) for k in seeds)} (pass one of them to --train-seed)" if seeds
+                 else "no seed has a folder there (run the pipeline for this dataset first)")
+        raise UserError(f"{folder}: seed {train_seed} has no folder there (seed{train_seed}/); {there}")
 
 
 def dataset_vocab(path: Path) -> Path:
@@ -109,10 +128,7 @@ def load(ckpt: dict, ckpt_path: Path, device):
         model = registry.get(ckpt["model"]).load(ckpt, device)
     except UserError as exc:
         raise UserError(f"{ckpt_path}: {exc}") from None
-    parameters = getattr(model, "parameters", None)
-    if callable(parameters) and not all(bool(p.isfinite().all()) for p in parameters()):
-        raise UserError(f"{ckpt_path}: the model's weights hold NaN or infinite values (its training diverged); "
-                        "re-run training with a lower learning rate")
+    registry.check_finite_weights(model, ckpt_path)
     return model
 
 

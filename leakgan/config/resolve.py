@@ -5,8 +5,8 @@ Where a setting's value comes from — one place each:
   `config.yaml`, which lists every key (their schemas require them all);
 - dataset blocks (open-ended: a user adds their own): the `default:` values
   of `dataset_<type>.schema.yaml`, filled in here;
-- a model key left `null`: the model's training semantics
-  (`leakgan.config.semantics`), filled in here, once (`model_settings`).
+- a model key left `null`: the value its schema's `presets:` annotation gives
+  for the block's training semantics, filled in here, once (`model_settings`).
 
 The selected `scale` overlay (from `scales`) is merged on top of the base,
 then the user's own values on top of that, so an explicit setting always
@@ -25,9 +25,8 @@ from typing import Mapping
 import yaml
 
 from leakgan import registry
-from leakgan.config import semantics
-from leakgan.config.schema import (DEFAULT_CONFIG, SCHEMA_DIR, STAGE_ORDER, ConfigError, check, key_name,
-                                   load_schema, non_finite, value_at)
+from leakgan.config.schema import (DEFAULT_CONFIG, SCHEMA_DIR, STAGE_ORDER, ConfigError, check, fill_presets,
+                                   key_name, load_schema, non_finite, value_at)
 from leakgan.config.yaml_files import check_size, read_yaml
 
 DATASET_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
@@ -77,9 +76,9 @@ def model_schema(model: str) -> dict:
     return schema
 
 
-def resolve_block(block: Mapping, dataset_type: str) -> dict:
-    """A model block with its null semantics keys filled (the one place they are resolved)."""
-    return semantics.resolve(block, dataset_type)
+def resolve_block(block: Mapping, dataset_type: str, model: str) -> dict:
+    """A model block with its null semantics keys filled from its schema's `presets:` (the one place they are)."""
+    return fill_presets(block, dataset_type, registry.get(model).schema)
 
 
 # ---------------------------------------------------------------- validation
@@ -129,7 +128,7 @@ def _check_arm_keys(base: str, settings: Mapping, key: str) -> None:
 def _check_top_level_blocks(config: Mapping) -> None:
     """A top-level block named after an arm would be ignored: say where its settings go."""
     for name in arms(config):
-        if name in config:
+        if name in config and name not in registry.names():  # a registered model's block is its own (_check_arms)
             raise ConfigError(f"config key '{name}': '{name}' is an arm; put its settings under "
                               f"arms.{name}.settings (a top-level block of that name would do nothing)")
 
@@ -215,6 +214,8 @@ def _check_dataset(name: str, ds: Mapping, config: Mapping) -> None:
 def apply_dataset_defaults(config: dict, schema_dir: Path = SCHEMA_DIR) -> None:
     """Fill every dataset block's missing keys from its schema's `default:` values (in place)."""
     for block in (config.get("datasets") or {}).values():
+        if isinstance(block, dict) and "type" not in block and "source" in block:
+            block["type"] = "text"  # a dataset with a source is a text corpus
         if not isinstance(block, dict) or block.get("type") not in ("synthetic", "text"):
             continue
         for key, prop in load_schema(f"dataset_{block['type']}.schema.yaml", schema_dir)["properties"].items():
@@ -344,8 +345,23 @@ def _merged_block(config: Mapping, name: str, model: str) -> dict:
 
 def model_settings(config: Mapping, name: str, model: str) -> dict:
     """The effective settings of `model` (or an arm) on dataset `name`: its block merged as written, with
-    the keys left null filled from its training semantics."""
-    return resolve_block(_merged_block(config, name, model), dataset(config, name)["type"])
+    the keys left null filled from its training semantics.
+
+    An arm shares its base model's pretrained weights, so its architecture keys are the base model's even
+    where its own semantics would fill them otherwise (`semantics: authors` fills `initial_goal: per_row`,
+    but the arm continues the base model's shared initial goal).
+    """
+    kind = dataset(config, name)["type"]
+    base = base_model(config, model)
+    if base not in registry.names():
+        return _merged_block(config, name, model)
+    settings = resolve_block(_merged_block(config, name, model), kind, base)
+    if base != model:
+        own = resolve_block(_merged_block(config, name, base), kind, base)
+        for key in registry.get(base).settings.architecture_keys():
+            if key in own:
+                settings[key] = own[key]
+    return settings
 
 
 def setting_stage(model: str, key: str) -> str:

@@ -141,3 +141,38 @@ def check_block(block: Mapping, schema: str, key: str) -> None:
     if bad is not None:
         raise ConfigError(f"config key '{key_name((key,) + bad)}': {value_at(block, bad)} is not a finite number")
     check(block, found, (key,))
+
+
+# ---------------------------------------------------------------- training semantics (`presets:` annotations)
+
+SEMANTICS = ("paper", "authors")  # a model block's `semantics`: the paper's equations, or the authors' code
+
+
+def presets(schema: dict, semantics: str, dataset_type: str) -> dict:
+    """Every annotated key's value under `semantics` for a dataset of `dataset_type` (a `presets:` value may be
+    a mapping {synthetic: ..., text: ...})."""
+    if semantics not in SEMANTICS:
+        raise ValueError(f"unknown semantics {semantics!r}")
+    values = {}
+    for key, prop in schema.get("properties", {}).items():
+        if "presets" in prop:
+            value = prop["presets"][semantics]
+            values[key] = value[dataset_type] if isinstance(value, Mapping) else value
+    return values
+
+
+def fill_presets(block: Mapping, dataset_type: str, schema: dict) -> dict:
+    """`block` with every annotated key that is null (or absent) filled from its `semantics` (the one place this
+    happens; a block without a `semantics` key is returned unchanged)."""
+    if "semantics" not in block:
+        return dict(block)
+    values = presets(schema, block["semantics"], dataset_type)
+    return {**block, **{k: v for k, v in values.items() if block.get(k) is None}}
+
+
+def unresolved(block: Mapping, schema: dict) -> list[str]:
+    """The annotated keys of a block that are still null although its semantics gives them a value."""
+    if block.get("semantics") not in SEMANTICS:
+        return []
+    values = [presets(schema, block["semantics"], kind) for kind in ("synthetic", "text")]
+    return [k for k in values[0] if k in block and block[k] is None and any(v[k] is not None for v in values)]

@@ -11,7 +11,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any, ClassVar, Mapping
 
-from leakgan.config.schema import DEFAULT_CONFIG, STAGE_ORDER, schema_at
+from leakgan.config.schema import DEFAULT_CONFIG, STAGE_ORDER, fill_presets, schema_at
 from leakgan.errors import UserError
 
 _TYPES = {"integer": int, "number": float, "string": str, "boolean": bool, "array": list, "object": dict, "null": None}
@@ -50,6 +50,11 @@ class Settings:
         return {k for k, p in cls.schema.get("properties", {}).items() if p.get("architecture")}
 
     @classmethod
+    def length_keys(cls) -> set[str]:
+        """The keys that say how long a run goes (`length: true`): a longer run continues a shorter one."""
+        return {k for k, p in cls.schema.get("properties", {}).items() if p.get("length")}
+
+    @classmethod
     def from_dict(cls, values: Mapping, stage: str | None = None) -> "Settings":
         """Typed settings from a config block; an unknown or missing key is one clear line.
 
@@ -72,11 +77,10 @@ class Settings:
     def defaults(cls, dataset_type: str = "synthetic", **overrides) -> "Settings":
         """The block of the default config.yaml (the paper's values) with `overrides`, resolved like the workflow
         resolves it (null keys from the training semantics)."""
-        from leakgan.config import semantics
         from leakgan.config.yaml_files import read_yaml
 
         block = read_yaml(DEFAULT_CONFIG).get(cls.block) or {}
-        return cls.from_dict(semantics.resolve({**block, **overrides}, dataset_type))
+        return cls.from_dict(fill_presets({**block, **overrides}, dataset_type, cls.schema))
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

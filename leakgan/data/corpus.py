@@ -68,13 +68,13 @@ def _count_block(item: tuple[int, bytes | str]) -> tuple[collections.Counter, Ba
 
 def _filter_block(item: tuple[int, bytes | str]) -> tuple[np.ndarray, np.ndarray, dict, BadLines]:
     """The sentences of a block that pass every filter (-1-padded id rows, lengths), the rejection counts
-    and the lines that are not UTF-8."""
+    and the bad lines (not UTF-8, or holding a control character)."""
     settings, tokenizer, lookup = _STATE["settings"], _STATE["tokenizer"], _STATE["lookup"]
     max_len = settings.max_len
     text, bad = decode_block(item[1], item[0])
-    invalid = bad.count
+    invalid = {"invalid_utf8": bad.count, "control_chars": bad.control}
     if text is None:
-        return np.zeros((0, max_len), dtype=np.int32), np.zeros(0, dtype=np.int32), {"invalid_utf8": invalid}, bad
+        return np.zeros((0, max_len), dtype=np.int32), np.zeros(0, dtype=np.int32), invalid, bad
     flat = tokenizer.flat_tokens(normalise(text, settings.lowercase))
     ids = np.fromiter(map(lookup.get, flat, itertools.repeat(-1)), dtype=np.int64, count=len(flat))
     ends = np.flatnonzero(ids == -2)
@@ -86,7 +86,7 @@ def _filter_block(item: tuple[int, bytes | str]) -> tuple[np.ndarray, np.ndarray
     freq_ok = ~empty & ~rare
     short, long_ = freq_ok & (lengths < settings.min_len), freq_ok & (lengths > max_len)
     ok = freq_ok & ~short & ~long_
-    rejected = {"invalid_utf8": invalid, "empty": int(empty.sum()), "rare_word": int((~empty & rare).sum()),
+    rejected = {**invalid, "empty": int(empty.sum()), "rare_word": int((~empty & rare).sum()),
                 "too_short": int(short.sum()), "too_long": int(long_.sum()), "poem_shape": 0}
     if settings.poem_shape is not None:
         for j in np.flatnonzero(ok):
@@ -202,14 +202,18 @@ def filter_and_sample(path, settings: CorpusSettings, vocab: dict[str, int], k: 
                 histogram += np.bincount(lengths, minlength=settings.max_len + 1)
                 reservoir.offer(rows, lengths)
             bar.update(counts.lines - bar.n)
-    invalid = rejected["invalid_utf8"]
+    # bad lines, skipped before tokenizing: not UTF-8, or holding a NUL or another control character
+    invalid = rejected["invalid_utf8"] + rejected["control_chars"]
     after_freq = counts.lines - invalid - rejected["empty"] - rejected["rare_word"]
     stats = {
         "lines_read": counts.lines,
-        "invalid_utf8": invalid,
+        "invalid_utf8": rejected["invalid_utf8"],
         # the first line that is not UTF-8 (1-based) and a guess at its encoding; null when every line is
         "first_invalid_utf8_line": bad.first,
         "invalid_utf8_encoding_guess": bad.guess,
+        # lines with a NUL byte or another C0 control character (not tab; CR only in a CRLF line end)
+        "control_chars": rejected["control_chars"],
+        "first_control_char_line": bad.first_control,
         "rejected": {key: rejected[key] for key in ("empty", "rare_word", "too_short", "too_long", "poem_shape")},
         "sentences": {"nonempty": counts.lines - invalid - rejected["empty"],
                       "after_min_freq": after_freq,
@@ -246,7 +250,8 @@ def dropped_by_filter(stats: dict, rare: str = "had a word under min_freq") -> s
     r = stats["rejected"]
     return (f"of {stats['lines_read']} lines {r['empty']} were empty, {r['rare_word']} {rare}, "
             f"{r['too_short']} were too short, {r['too_long']} too long, {r['poem_shape']} of the wrong poem shape, "
-            f"{stats['invalid_utf8']} not UTF-8; {stats['sentences']['after_filters']} passed")
+            f"{stats['invalid_utf8']} not UTF-8, {stats['control_chars']} with control characters; "
+            f"{stats['sentences']['after_filters']} passed")
 
 
 def prepare(settings: CorpusSettings, source: str | Path, out_dir: str | Path, seed: int,
@@ -258,22 +263,26 @@ def prepare(settings: CorpusSettings, source: str | Path, out_dir: str | Path, s
     # Ids of the words that pass min_freq, most frequent first (ties by the word) so ids are reproducible.
     frequent = sorted((w for w, c in words.items() if c >= settings.min_freq), key=lambda w: (-words[w], w))
     kept_ids = {w: i for i, w in enumerate(frequent)}
+    if test_source and settings.test_share() is not None:
+        raise UserError(f"config.yaml: {settings.key('num_test')} is a share ({settings.num_test}) of the sentences "
+                        "kept, but the test set comes from test_source; give a number or 'all'")
     if settings.num_test == ALL and not test_source:
         raise UserError(f"config.yaml: {settings.key('num_test')} is 'all', which needs a test_source (without one the "
                         "test set is sampled from source and nothing would be left to train on); give a number")
     if settings.num_train == ALL:
         k = None  # keep every sentence that passes the filters
     else:
-        k = settings.num_train if test_source else settings.num_train + settings.num_test
+        k = settings.num_train if test_source else settings.sample_size()
     reservoir, stats, pool_counts = filter_and_sample(source, settings, kept_ids, k, rng, progress, workers=workers)
     thresholds = (f"min_freq={settings.min_freq}, min_len={settings.min_len}, max_len={settings.max_len}"
                   + (f", poem_shape={list(settings.poem_shape)}" if settings.poem_shape else ""))
     if reservoir.seen == 0:
         raise UserError(f"{source}: no sentence is left after filtering ({thresholds}): {dropped_by_filter(stats)}; "
                         f"lower {settings.key('min_freq')} or widen min_len/max_len")
-    if k is None and not test_source and reservoir.seen <= settings.num_test:
+    num_test = None if test_source else settings.test_count(reservoir.seen if k is None else k)
+    if k is None and not test_source and reservoir.seen <= num_test:
         raise UserError(f"{source}: only {reservoir.seen} sentences are left after filtering ({thresholds}): "
-                        f"{dropped_by_filter(stats)}; none would be left for training after the {settings.num_test} "
+                        f"{dropped_by_filter(stats)}; none would be left for training after the {num_test} "
                         f"test sentences: lower {settings.key('num_test')} or loosen the filters")
     if k is not None and reservoir.seen < k:
         raise UserError(f"{source}: only {reservoir.seen} sentences are left after filtering ({thresholds}): "
@@ -302,7 +311,8 @@ def prepare(settings: CorpusSettings, source: str | Path, out_dir: str | Path, s
                                                     progress, member=settings.test_member, workers=workers)
         check_bad_lines(test_source, settings, test_stats["lines_read"],
                         BadLines(test_stats["invalid_utf8"], test_stats["first_invalid_utf8_line"],
-                                 test_stats["invalid_utf8_encoding_guess"]))
+                                 test_stats["invalid_utf8_encoding_guess"], test_stats["control_chars"],
+                                 test_stats["first_control_char_line"]))
         if test_res.seen == 0 or (test_k is not None and test_res.seen < test_k):
             raise UserError(f"{test_source}: only {test_res.seen} test sentences are left after filtering with the "
                             f"training vocabulary ({thresholds}): {dropped_by_filter(test_stats, 'had a word outside the training vocabulary')}; "
@@ -311,8 +321,8 @@ def prepare(settings: CorpusSettings, source: str | Path, out_dir: str | Path, s
         tperm = rng.permutation(len(test_rows))
         test_rows, test_len = test_rows[tperm], test_len[tperm]
     else:
-        test_rows, test_len = rows[perm[: settings.num_test]], lengths[perm[: settings.num_test]]
-        train_rows, train_len = rows[perm[settings.num_test:]], lengths[perm[settings.num_test:]]
+        test_rows, test_len = rows[perm[:num_test]], lengths[perm[:num_test]]
+        train_rows, train_len = rows[perm[num_test:]], lengths[perm[num_test:]]
 
     if test_stats is not None:
         # in the test file a "rare word" is a word outside the training vocabulary

@@ -4,9 +4,12 @@ Hostile or careless input stops with one line naming the file: a text file
 that is really UTF-16, gzip, zip or another compressed format is named as
 such from its first bytes, before any line is counted; a line longer than
 `max_line_bytes` is refused before it is read whole (memory stays bounded by
-a block plus that limit); lines that are not UTF-8 are counted with the
-number of the first one and a guess at its encoding (see `BadLines` and
-`check_bad_lines`).
+a block plus that limit); lines that are not UTF-8, and lines holding a NUL
+byte or another C0 control character (anything below 0x20 but tab, and a
+carriage return only as part of a CRLF line end), are bad lines: skipped,
+never tokenized, counted with the number of the first one (and a guess at
+the encoding of the first line that is not UTF-8), up to `max_bad_lines`
+(see `BadLines` and `check_bad_lines`).
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ import dataclasses
 import gzip
 import io
 import json
+import re
 import sys
 import unicodedata
 import zipfile
@@ -53,19 +57,51 @@ _ENCODINGS = {
 }
 
 
+# A C0 control character that makes a line bad: below 0x20 except tab and line feed, and a carriage return
+# that does not end a line (CRLF files stay readable). NUL bytes glued into words ('gro\x00up') are the usual case.
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\r(?!\n|\Z)")
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]|\r(?!\n|\Z)")
+_CONTROL_CODES = np.array([c for c in range(32) if c not in (9, 10, 13)])
+
+
+def _has_control(body) -> bool:
+    """Whether a block (bytes, its final line break dropped) holds a `_CONTROL_BYTES` character, at numpy speed
+    (a regular expression over a 4 MiB block costs more than decoding it)."""
+    codes = np.frombuffer(body, dtype=np.uint8)
+    counts = np.bincount(codes[codes < 32], minlength=32)
+    if counts[_CONTROL_CODES].any():
+        return True
+    if not counts[13]:
+        return False
+    data = bytes(body)
+    return counts[13] != data.count(b"\r\n") + data.endswith(b"\r")
+
+
 @dataclasses.dataclass
 class BadLines:
-    """Lines that are not valid UTF-8: how many, the first one's number (1-based) and a guess at its encoding."""
+    """Lines that are not valid UTF-8 (how many, the first one's number, 1-based, and a guess at its encoding),
+    and lines holding control characters (how many, the first one's number)."""
 
     count: int = 0
     first: int | None = None
     guess: str | None = None  # a key of _ENCODINGS
+    control: int = 0
+    first_control: int | None = None
 
     def add(self, other: "BadLines") -> None:
         """Fold in the bad lines of a later block."""
         if other.count and (self.first is None or (other.first is not None and other.first < self.first)):
             self.first, self.guess = other.first, other.guess
         self.count += other.count
+        if other.control and (self.first_control is None or
+                              (other.first_control is not None and other.first_control < self.first_control)):
+            self.first_control = other.first_control
+        self.control += other.control
+
+    @property
+    def total(self) -> int:
+        """Every bad line: not UTF-8, or holding a control character."""
+        return self.count + self.control
 
     def describe(self) -> str:
         """'first at line N (probably ...)'."""
@@ -101,43 +137,79 @@ def guess_encoding(line: bytes) -> str:
         return "latin-1"
 
 
+CONTROL_FIX = "remove those characters (e.g. `tr -d '\\000-\\010\\013\\014\\016-\\037' < FILE > FILE.clean`)"
+
+
+def _bad_kinds(bad: BadLines) -> str:
+    """'3 not valid UTF-8, first at line 7 (probably Latin-1); 2 with a NUL or other control character, first at
+    line 9'."""
+    parts = []
+    if bad.count:
+        parts.append(f"{bad.count} not valid UTF-8, {bad.describe()}")
+    if bad.control:
+        parts.append(f"{bad.control} with a NUL or other control character, first at line {bad.first_control}")
+    return "; ".join(parts)
+
+
 def check_bad_lines(path, settings: CorpusSettings, lines: int, bad: BadLines, stage: str = "prepare") -> None:
-    """Stop when more than `max_bad_lines` of a file's lines are not UTF-8; below that, warn on stderr (one line)."""
-    if not bad.count:
+    """Stop when more than `max_bad_lines` of a file's lines are bad (not UTF-8, or holding a control character);
+    below that, warn on stderr (one line)."""
+    if not bad.total:
         return
-    share = bad.count / max(lines, 1)
+    share = bad.total / max(lines, 1)
     key = settings.key("max_bad_lines")
     if share > settings.max_bad_lines:
+        fix = "; ".join(f for f, n in ((bad.fix(), bad.count), (CONTROL_FIX, bad.control)) if n)
         raise UserError(
-            f"{path}: {bad.count} of {lines} lines ({share * 100:.4g}%) are not valid UTF-8, {bad.describe()}; "
-            f"{bad.fix()}, or raise {key} (now {settings.max_bad_lines:g}) to skip them"
+            f"{path}: {bad.total} of {lines} lines ({share * 100:.4g}%) are bad ({_bad_kinds(bad)}); "
+            f"{fix}, or raise {key} (now {settings.max_bad_lines:g}) to skip them"
         )
-    print(f"leakgan {stage}: warning: {path}: skipping {bad.count} of {lines} lines that are not valid UTF-8, "
-          f"{bad.describe()}; counted in stats.json (the limit is {key} = {settings.max_bad_lines:g})",
-          file=sys.stderr)
+    print(f"leakgan {stage}: warning: {path}: skipping {bad.total} of {lines} bad lines ({_bad_kinds(bad)}); "
+          f"counted in stats.json (the limit is {key} = {settings.max_bad_lines:g})", file=sys.stderr)
 
 
 def decode_block(block: bytes | str, start: int = 0) -> tuple[str | None, BadLines]:
-    """The text of a block without its final line break, and its lines that are not UTF-8 (dropped).
+    """The text of a block without its final line break, and its bad lines (dropped): lines that are not UTF-8
+    and lines holding a control character (`_CONTROL_BYTES`).
 
     `start` is the number of lines before the block, so that the first bad line is numbered in the file.
     """
-    if isinstance(block, str):
-        return block, BadLines()
-    body = memoryview(block)[:-1] if block.endswith(b"\n") else memoryview(block)
-    try:
-        return str(body, "utf-8"), BadLines()
-    except UnicodeDecodeError:
-        # Rare: find the bad lines one by one, keep the rest.
+    if isinstance(block, str):  # COCO captions, decoded from JSON (where "\u0000" is a NUL too)
+        if _CONTROL_CHARS.search(block) is None:
+            return block, BadLines()
         good, bad = [], BadLines()
-        for index, line in enumerate(bytes(body).split(b"\n")):
-            try:
-                good.append(line.decode("utf-8"))
-            except UnicodeDecodeError:
-                if bad.first is None:
-                    bad.first, bad.guess = start + index + 1, guess_encoding(line)
-                bad.count += 1
+        for index, line in enumerate(block.split("\n")):
+            if _CONTROL_CHARS.search(line) is None:
+                good.append(line)
+            else:
+                if bad.first_control is None:
+                    bad.first_control = start + index + 1
+                bad.control += 1
         return ("\n".join(good) if good else None), bad
+    body = memoryview(block)[:-1] if block.endswith(b"\n") else memoryview(block)
+    control = _has_control(body)
+    if not control:
+        try:
+            return str(body, "utf-8"), BadLines()
+        except UnicodeDecodeError:
+            pass
+    # Rare: find the bad lines one by one, keep the rest.
+    good, bad = [], BadLines()
+    for index, line in enumerate(bytes(body).split(b"\n")):
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            if bad.first is None:
+                bad.first, bad.guess = start + index + 1, guess_encoding(line)
+            bad.count += 1
+            continue
+        if control and _CONTROL_BYTES.search(line) is not None:
+            if bad.first_control is None:
+                bad.first_control = start + index + 1
+            bad.control += 1
+            continue
+        good.append(text)
+    return ("\n".join(good) if good else None), bad
 
 
 # ---------------------------------------------------------------- line files
@@ -283,9 +355,11 @@ def _zip_member(path: Path, member: str, settings: CorpusSettings) -> bytes:
 def read_blocks(path: str | Path, settings: CorpusSettings, counts: ReadCounts,
                 member: str | None = None) -> Iterator[bytes | str]:
     """Yield the raw sentences of a corpus file in blocks of whole lines (see `decode_block`)."""
-    path = Path(path)
-    if not path.is_file():
-        raise UserError(f"{path}: file not found; fix the `source` (or `test_source`) of datasets.{settings.name} in config.yaml")
+    from leakgan.io import readable_file
+
+    # missing, a folder, a dangling link or a loop of links, a FIFO: one line naming the file
+    path = readable_file(path, "corpus file",
+                         f"fix the `source` (or `test_source`) of datasets.{settings.name} in config.yaml")
     if settings.format == "text":
         with open(path, "rb") as handle:
             yield from _text_blocks(path, handle, counts, settings, compressed=False)

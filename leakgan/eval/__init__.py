@@ -1,1 +1,1 @@
-"""Evaluation: scores of samples and of models, BLEU, the aggregate over seeds, provenance."""
+"""Evaluation: scores of samples and of models (BLEU, oracle NLL, LM and reverse-LM scores), the aggregate over seeds, provenance."""

@@ -34,8 +34,15 @@ def baseline() -> str:
     return registry.baseline().name
 
 DIVERSITY_KEY = "nll_test"  # the diversity axis of the frontier (lower: the model covers the data better)
+REVERSE_LM_KEY = "reverse_lm_nll"  # on real text with reverse-LM scores, the diversity axis instead
+
+
+def diversity_key(frontier: dict[str, list[dict]]) -> str:
+    """The frontier's diversity axis: the reverse-LM score where the points have one (real text), else NLL-test."""
+    has_reverse = any(REVERSE_LM_KEY in p for points in frontier.values() for p in points)
+    return REVERSE_LM_KEY if has_reverse else DIVERSITY_KEY
 TEST_NAME = "Welch's two-sided t-test (scipy.stats.ttest_ind, equal_var=False) against LeakGAN's same row"
-NOT_METRICS = {"temperature", "num_samples"}  # numbers of a scores entry that describe it rather than score it
+NOT_METRICS = {"temperature", "num_samples", "test_sequences", "reverse_lm_epochs"}  # numbers of a scores entry that describe it rather than score it
 
 
 def _is_number(value) -> bool:
@@ -171,14 +178,16 @@ def interpolate_at(points: list[dict], target: float, key: str = DIVERSITY_KEY) 
 
 
 def equal_diversity(frontier: dict[str, list[dict]]) -> dict[str, dict | None]:
-    """Every model's frontier at the MLE baseline's NLL-test at α = 1 (one seed); {} without that point."""
+    """Every model's frontier at the MLE baseline's diversity (NLL-test, or the reverse-LM score on real text) at
+    α = 1 (one seed); {} without that point."""
+    key = diversity_key(frontier)
     base = next((p for p in frontier.get(baseline(), []) if p.get("temperature") == 1.0), None)
-    if base is None or not _is_number(base.get(DIVERSITY_KEY)):
+    if base is None or not _is_number(base.get(key)):
         return {}
-    return {model: interpolate_at(points, base[DIVERSITY_KEY]) for model, points in frontier.items()}
+    return {model: interpolate_at(points, base[key], key) for model, points in frontier.items()}
 
 
-QUALITY_PREFIXES = ("oracle_nll", "bleu", "self_bleu")  # the quality numbers of a frontier point
+QUALITY_PREFIXES = ("oracle_nll", "bleu", "self_bleu", "lm_score", "frechet")  # the quality numbers of a point
 
 
 def mle_at_same_diversity(frontier: dict[str, list[dict]]) -> dict[str, list[dict]]:
@@ -188,21 +197,23 @@ def mle_at_same_diversity(frontier: dict[str, list[dict]]) -> dict[str, list[dic
     frontier is interpolated at that NLL-test: `mle_<key>` is MLE's quality
     there and `mle_temperature` the α it needs. Absent where MLE's sweep does
     not reach that NLL-test. This is the reverse view of `equal_diversity`:
-    does the model beat MLE sampled as diversely?
+    does the model beat MLE sampled as diversely? On real text with reverse-LM
+    scores, "as diversely" means at the same reverse-LM score.
     """
     base = frontier.get(baseline())
     if not base:
         return {}
+    axis = diversity_key(frontier)
     out: dict[str, list[dict]] = {}
     for model, points in frontier.items():
         if model == baseline():
             continue
         rows = []
         for point in points:
-            if not _is_number(point.get(DIVERSITY_KEY)):
+            if not _is_number(point.get(axis)):
                 continue
-            row = {"temperature": point["temperature"], DIVERSITY_KEY: point[DIVERSITY_KEY]}
-            at = interpolate_at(base, point[DIVERSITY_KEY])
+            row = {"temperature": point["temperature"], axis: point[axis]}
+            at = interpolate_at(base, point[axis], axis)
             for key, value in point.items():
                 if key.startswith(QUALITY_PREFIXES) and _is_number(value):
                     row[key] = value

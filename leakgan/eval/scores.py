@@ -59,25 +59,35 @@ def text_scores(hypotheses: list[list[str]], references: list[list[str]], max_n:
 
 def score_samples(kind: str, samples: torch.Tensor, test: torch.Tensor, vocab: dict, vocab_path: str,
                   temperature: float, model=None, oracle=None, batch_size: int = 1000, max_n: int = 5,
-                  smoothing: str = "none", source: str = "samples") -> tuple[dict, list[list[str]] | None]:
+                  smoothing: str = "none", source: str = "samples", test_sequences: int | None = None,
+                  reference_lm=None) -> tuple[dict, list[list[str]] | None]:
     """The scores of one set of samples drawn at α = temperature, and the decoded sentences (text data).
 
-    Synthetic: oracle NLL of the samples; NLL-test of the model at α (logits / α), or of the oracle itself
-    when there is no model (the "real" row). Text: BLEU-2..max_n against the whole test set, self-BLEU.
+    Synthetic: oracle NLL of the samples; NLL-test of the model at α (logits / α) on the first
+    `test_sequences` test sequences (all when None), or of the oracle itself when there is no model (the
+    "real" row). Text: BLEU-2..max_n against the whole test set, self-BLEU, and with `reference_lm` the LM
+    score and the Fréchet distance (leakgan.eval.lm).
     """
     scores: dict = {"temperature": temperature, "num_samples": int(samples.shape[0])}
+    nll_test = test if test_sequences is None else test[:test_sequences]
     if oracle is not None:
         scores["oracle_nll"] = oracle.nll(samples, batch_size)
     if model is not None:
         # NLL-test of the model as sampled: softmax(logits / α), so both frontier axes move with α
-        scores["nll_test"] = model.nll(test, batch_size, temperature=temperature)
+        scores["nll_test"] = model.nll(nll_test, batch_size, temperature=temperature)
     elif oracle is not None:
         # The real data's NLL-test: the oracle's own NLL on held-out oracle data.
-        scores["nll_test"] = oracle.nll(test, batch_size)
+        scores["nll_test"] = oracle.nll(nll_test, batch_size)
+    if test_sequences is not None:
+        scores["test_sequences"] = int(nll_test.shape[0])
     hypotheses = None
     if kind == "text":
         hypotheses = decode(samples, vocab, vocab_path)
         scores.update(text_scores(hypotheses, decode(test, vocab, vocab_path), max_n, smoothing))
+        if reference_lm is not None:
+            from leakgan.eval.lm import sample_scores
+
+            scores.update(sample_scores(reference_lm, samples, test, vocab.get("pad_id")))
     for key, value in scores.items():
         if isinstance(value, float) and not math.isfinite(value):
             raise UserError(f"{source}: {key} is {value}; the model diverged — lower its learning rate")

@@ -8,19 +8,51 @@ Indexing used throughout (0-based; T = seq_len, c = step_size):
   start token, like the oracle) and emits O_t (Eq. 5).
 - Segment s holds the tokens s·c .. s·c + c − 1. Its goal G_s is a learned
   initial goal for s = 0 and the sum of the sub-goals g_{(s−1)c+1} .. g_{sc}
-  for s ≥ 1 (the goals of the previous segment, as in the authors' code,
-  whose teacher-forced and rollout paths both use this alignment); every
-  token of segment s uses w = normalise(W_ψ G_s) (Eq. 4) and the
-  distribution softmax(O_t·w/α) (Eq. 6).
-Sampling, teacher forcing and rollouts share this one definition (the
-step-by-step machinery is `leakgan.models.generation`; the authors'
-free-running sampler sums g_{(s−1)c} .. g_{sc−1} instead, one step
-behind their own training path; one learned initial goal serves every row
-where theirs has one per batch row).
+  for s ≥ 1; every token of segment s uses w = normalise(W_ψ G_s) (Eq. 4)
+  and the distribution softmax(O_t·w/α) (Eq. 6).
 
-The WORKER's intrinsic reward is Eq. 9 as printed: the mean over the last c
-sub-goals of cos(f_{t+1} − f_{t+1−i}, g_{t+1−i}) (the authors' code uses one
-cosine between the change since the segment start and the segment's goal).
+`goal_alignment: paper` (the default) uses that one alignment for sampling,
+teacher forcing and rollouts (the step-by-step machinery is
+`leakgan.models.generation`). `goal_alignment: authors` follows the authors'
+code (CR-Gjx/LeakGAN, `Synthetic Data/LeakGANModel.py`, `LeakGAN.__init__`),
+whose three loops align the goals differently:
+- teacher forcing (`preTrain`, the loop every loss is computed on): iteration
+  i reads f_i, adds g_i to `last_goal` for i > 0 and hands the sum on as
+  `real_goal` when i % c == 0, so token t = i − 1 of segment s uses
+  g_{(s−1)c+1} .. g_{sc}: this module's alignment (`teacher_forced`).
+- sampling (`_g_recurrence`, their `generate`): iteration i reads f_i, emits
+  token i with `real_goal`, and adds g_i to `last_goal` (i = 0 included),
+  which becomes `real_goal` when (i + 1) % c == 0; so segment s ≥ 1 uses
+  g_{(s−1)c} .. g_{sc−1}, one step behind the loss's: the samples G learns
+  from were drawn from a slightly different policy.
+- rollouts (`rollout`: `_g_recurrence_1` then `_g_recurrence_2`): the given
+  prefix x[:b] is run teacher-forced (the loss's alignment, f_0..f_b), so the
+  segment that starts at the boundary b uses g_{b−c+1} .. g_b; the first
+  free step then reads f_b a second time (its `cur_sen` is x[:i − 1] at
+  i = b + 1), g'_b, and the later segments use the sampler's alignment
+  g'_b + g_{b+1} .. g_{b+c−1}, then g_{(s−1)c} .. g_{sc−1}, from a MANAGER
+  that has read one feature more.
+
+Initial goal: `initial_goal: shared` is one learned vector; `per_row` (the
+authors' `goal_init`, a [batch_size, F] variable) is one per batch row. Their
+graph only ever runs batch_size rows, and `generate_samples` draws
+int(n / batch_size) such batches, so row j of every batch uses goal_init[j];
+here row i of a batch, a sample or a test set scored by `nll` uses row
+i mod batch_size (`initial_goals`), which is theirs for every batch of
+batch_size rows and cycles through the rows for larger calls.
+
+The WORKER's intrinsic reward is Eq. 9 as printed (`intrinsic_reward`): the
+mean over the last c sub-goals of cos(f_{t+1} − f_{t+1−i}, g_{t+1−i}).
+`intrinsic_reward: authors` (`intrinsic_reward_authors`) is their
+`Worker_Reward`: one cosine between the feature change since the segment
+start and the segment's goal, cos(f_{t+1} − f_{sc}, G_s) for token t of
+segment s (`all_sub_features[i−1]` = f_i − f_{i − i%c}, or f_i − f_{i−c}
+when i % c == 0; `all_sub_goals[i−1]` = `real_goal` of iteration i).
+
+`manager_input` (the ablation's "no leak" arms) changes only what the
+MANAGER reads: D's feature f_t (`feature`), zeros (`zero`) or the feature of
+a frozen, randomly initialised D (`frozen_random`, `frozen_discriminator`).
+The losses (Eq. 7, 9, 10) and D's reward keep the trained D's features.
 """
 from __future__ import annotations
 
@@ -47,6 +79,14 @@ class GeneratorConfig:
     hidden_dim: int = 32
     goal_size: int = 16  # k: columns of O_t and size of w_t
     step_size: int = 4  # c: tokens per segment
+    initial_goal: str = "shared"  # shared: one learned G_0 [F]; per_row: one per batch row [initial_goal_rows, F]
+    initial_goal_rows: int = 1  # rows of a per_row initial goal (the batch size)
+
+    def __post_init__(self):
+        if self.initial_goal not in ("shared", "per_row"):
+            raise ValueError(f"initial_goal must be 'shared' or 'per_row', not {self.initial_goal!r}")
+        if self.initial_goal_rows < 1:
+            raise ValueError("initial_goal_rows must be at least 1")
 
 
 class Manager(nn.Module):
@@ -91,7 +131,10 @@ class Worker(nn.Module):
 
 
 def segment_goals(sub_goals: torch.Tensor, goal_init: torch.Tensor, step_size: int, num_segments: int) -> torch.Tensor:
-    """Goals G_s [B, S, F] of each segment from sub-goals g_0.. [B, L, F] (Eq. 4's sum over c steps)."""
+    """Goals G_s [B, S, F] of each segment from sub-goals g_0.. [B, L, F] (Eq. 4's sum over c steps).
+
+    `goal_init` is G_0: one vector [F] for every row, or one per row [B, F] (`LeakGANModel.initial_goals`).
+    """
     c = step_size
     goals = [goal_init.expand(sub_goals.shape[0], -1)]
     for s in range(1, num_segments):
@@ -145,6 +188,18 @@ def intrinsic_reward(features: torch.Tensor, sub_goals: torch.Tensor, step_size:
     return total / count
 
 
+def intrinsic_reward_authors(features: torch.Tensor, goals: torch.Tensor, step_size: int) -> torch.Tensor:
+    """The authors' WORKER reward: r_t = cos(f_{t+1} − f_{sc}, G_s) for token t of segment s = ⌊t / c⌋; [B, T].
+
+    `goals` [B, S, F] are the segment goals G_s of the teacher-forced pass (their `all_sub_goals`), `features`
+    [B, T+1, F] f_0..f_T (their `all_sub_features[t]` = f_{t+1} − f_{c⌊t/c⌋}).
+    """
+    T = features.shape[1] - 1
+    t = torch.arange(T, device=features.device)
+    segment = torch.div(t, step_size, rounding_mode="floor")
+    change = features[:, 1:] - features[:, segment * step_size]
+    return F.cosine_similarity(change, goals[:, segment], dim=-1)
+
 
 @dataclass
 class TeacherForced:
@@ -168,17 +223,61 @@ class LeakGANModel(nn.Module):
         self.manager = Manager(gen_cfg)
         self.worker = Worker(gen_cfg)
         self.goal_projection = nn.Linear(gen_cfg.feature_dim, gen_cfg.goal_size, bias=False)  # W_ψ (Eq. 4)
-        self.goal_init = nn.Parameter(torch.zeros(gen_cfg.feature_dim))
+        shape = (gen_cfg.initial_goal_rows,) if gen_cfg.initial_goal == "per_row" else ()
+        self.goal_init = nn.Parameter(torch.zeros(*shape, gen_cfg.feature_dim))
         self.discriminator = Discriminator(dis_cfg)
         # How D's feature of each prefix is computed: "incremental" (PrefixFeatures) or "full" (the
         # reference: the CNN re-run on every padded prefix). Not saved in checkpoints.
         self.feature_mode = "incremental"
+        # Settings that change what G computes without changing its weights (from the run's settings;
+        # `from_checkpoint` restores them from the checkpoint's settings): see the module docstring.
+        self.goal_alignment = "paper"  # paper | authors
+        self.manager_input = "feature"  # feature | zero | frozen_random (then `frozen_discriminator` is set)
+        self.frozen_discriminator: Discriminator | None = None
+
+    def initial_goals(self, n: int, offset: int = 0) -> torch.Tensor:
+        """G_0 of n rows [n, F]: the shared initial goal, or (per_row) row (offset + i) mod rows for row i."""
+        if self.cfg.initial_goal != "per_row":
+            return self.goal_init.expand(n, -1)
+        index = (torch.arange(n, device=self.goal_init.device) + offset) % self.goal_init.shape[0]
+        return self.goal_init[index]
+
+    def add_frozen_discriminator(self, generator: torch.Generator | None = None) -> Discriminator:
+        """A frozen copy of D's architecture, randomly initialised from `generator` (manager_input: frozen_random)."""
+        frozen = Discriminator(DiscriminatorConfig(**{**asdict(self.dis_cfg), "dropout": 0.0}))
+        if generator is not None:  # a CPU generator (the module is made on the CPU, then moved)
+            frozen.reset_parameters(generator)
+        frozen.requires_grad_(False)
+        self.frozen_discriminator = frozen.to(self.goal_init.device).eval()
+        return self.frozen_discriminator
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        if self.frozen_discriminator is not None:
+            self.frozen_discriminator.eval()  # never trained, never dropped out
+        return self
+
+    def manager_features(self, tokens: torch.Tensor, features: torch.Tensor) -> torch.Tensor:
+        """What the MANAGER reads along tokens [B, T]: f_0..f_{T−1} (`features` [B, T+1, F]), zeros, or the
+        frozen random D's features of the same prefixes (`manager_input`)."""
+        T = tokens.shape[1]
+        if self.manager_input == "feature":
+            return features[:, :T]
+        if self.manager_input == "zero":
+            return torch.zeros_like(features[:, :T])
+        if self.manager_input == "frozen_random":
+            if self.frozen_discriminator is None:
+                raise UserError("manager_input frozen_random needs the frozen discriminator (add_frozen_discriminator)")
+            with torch.no_grad():
+                return prefix_features(self.frozen_discriminator, tokens, self.feature_mode)[:, :T]
+        raise UserError(f"config key 'leakgan.manager_input' must be feature, zero or frozen_random, "
+                        f"not {self.manager_input!r}")
 
     def reset_parameters(self, generator: torch.Generator) -> None:
         """Initialise every generator weight from N(0, 0.1²) (the authors' choice) and D as D does."""
         with torch.no_grad():
             for name, param in self.named_parameters():
-                if not name.startswith("discriminator."):
+                if not name.startswith(("discriminator.", "frozen_discriminator.")):
                     param.normal_(0.0, 0.1, generator=generator)
         self.discriminator.reset_parameters(generator)
 
@@ -211,15 +310,17 @@ class LeakGANModel(nn.Module):
             return prefix_features(D, tokens, self.feature_mode)
 
     def teacher_forced(self, tokens: torch.Tensor, temperature: float = 1.0,
-                       features: torch.Tensor | None = None) -> TeacherForced:
+                       features: torch.Tensor | None = None, offset: int = 0) -> TeacherForced:
         """Run G along tokens [B, T]: features, sub-goals, segment goals and token log-probabilities.
 
-        `features` [B, T+1, F], when the caller already has them (from `trace`), skips D.
+        `features` [B, T+1, F], when the caller already has them (from `trace`), skips D. Goals follow the
+        authors' loss alignment under either `goal_alignment`. `offset`: the index of the first row (which
+        per-row initial goal each row takes).
         """
         c, T = self.cfg.step_size, tokens.shape[1]
         features = self.leaked_features(tokens) if features is None else features
-        sub_goals, _ = self.manager(features[:, :T])
-        goals = segment_goals(sub_goals, self.goal_init, c, -(-T // c))
+        sub_goals, _ = self.manager(self.manager_features(tokens, features))
+        goals = segment_goals(sub_goals, self.initial_goals(tokens.shape[0], offset), c, -(-T // c))
         token_goals = goals.detach().repeat_interleave(c, dim=1)[:, :T]  # the WORKER's loss must not move θ_m
         start = torch.full_like(tokens[:, :1], START_TOKEN)
         hidden, _ = self.worker(torch.cat([start, tokens[:, :-1]], dim=1))
@@ -237,8 +338,11 @@ class LeakGANModel(nn.Module):
 
     def rollout(self, prefix: torch.Tensor, given, temperature: float, generator: torch.Generator,
                 sampler=categorical) -> torch.Tensor:
-        """Keep prefix[:, :given] (int or LongTensor [N]) and sample the rest of each row; [N, T] on the model's device."""
-        return generation.generate(self, prefix, given, temperature, generator, sampler)[0]
+        """Keep prefix[:, :given] (int or LongTensor [N]) and sample the rest of each row; [N, T] on the model's device.
+
+        Under `goal_alignment: authors` this is the authors' rollout (see the module docstring).
+        """
+        return generation.generate(self, prefix, given, temperature, generator, sampler, rollout=True)[0]
 
     def generate(self, prefix: torch.Tensor, given, temperature: float, generator: torch.Generator,
                  sampler=categorical):
@@ -267,7 +371,8 @@ class LeakGANModel(nn.Module):
         for first in range(0, num, batch_size):
             forced = torch.zeros(min(batch_size, num - first), self.cfg.seq_len, dtype=torch.long, device=device)
             forced[:, :len(prefix)] = torch.tensor(prefix, dtype=torch.long, device=device)
-            chunks.append(self.generate(forced, len(prefix), temperature, generator, sampler)[0].cpu())
+            chunks.append(generation.generate(self, forced, len(prefix), temperature, generator, sampler,
+                                              offset=first)[0].cpu())
         return torch.cat(chunks)
 
     @torch.no_grad()
@@ -280,7 +385,7 @@ class LeakGANModel(nn.Module):
         total, count = 0.0, 0
         for start in range(0, tokens.shape[0], batch_size):
             batch = tokens[start:start + batch_size].to(device)
-            total += -float(self.teacher_forced(batch, temperature).log_probs.double().sum())
+            total += -float(self.teacher_forced(batch, temperature, offset=start).log_probs.double().sum())
             count += batch.numel()
         return total / count
 
@@ -298,6 +403,11 @@ class LeakGANModel(nn.Module):
         """Rebuild from a dict made by `checkpoint` (in eval mode, on `device`)."""
         try:
             model = cls(GeneratorConfig(**ckpt["generator_config"]), DiscriminatorConfig(**ckpt["discriminator_config"]))
+            settings = ckpt.get("settings") or {}
+            model.goal_alignment = settings.get("goal_alignment") or "paper"
+            model.manager_input = settings.get("manager_input") or "feature"
+            if any(k.startswith("frozen_discriminator.") for k in ckpt["state"]):
+                model.add_frozen_discriminator()
             model.load_state_dict(ckpt["state"])
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
             raise UserError(f"not a complete LeakGAN checkpoint ({type(exc).__name__}: {exc}); "

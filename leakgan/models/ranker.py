@@ -13,6 +13,14 @@ generated ones) minus log R of generated sentences (compared against
 human-written ones); the generator's reward is log R of its sentences
 (rollouts) compared against human-written ones.
 
+`rank_score: batch_softmax` is desire2020/RankGAN's code instead
+(discriminator.py, rollout.py): a sentence's score is its cosine to the mean
+of the l2-normalised reference embeddings (|U| = 4 there), turned into a
+probability by a softmax over the batch being scored; the generator's reward
+is that probability (mean over the rollouts), and the ranker minimises
+(−mean log p(real) + mean log p(fake)) / |U| over batches that mix real and
+generated sentences.
+
 Choices where the paper is vague (also in the README): γ = 1 (the
 temperature of the softmax), |U| = 16 references and |C| = 16 comparison
 sentences, each drawn fresh from the training data for every ranker batch
@@ -36,6 +44,21 @@ def log_rank(sentences: torch.Tensor, comparison: torch.Tensor, references: torc
     return log_p.mean(dim=1)
 
 
+def mean_reference_scores(sentences: torch.Tensor, references: torch.Tensor, gamma: float) -> torch.Tensor:
+    """γ · cos̄ [N]: each sentence embedding's mean cosine to the references, normalise(y_s) · mean_u normalise(y_u).
+
+    desire2020/RankGAN (discriminator.py): `reference` = the mean of the l2-normalised reference features,
+    `scores` = normalise(feature) @ reference.
+    """
+    reference = F.normalize(references, dim=-1).mean(dim=0)
+    return gamma * (F.normalize(sentences, dim=-1) @ reference)
+
+
+def batch_log_softmax(sentences: torch.Tensor, references: torch.Tensor, gamma: float) -> torch.Tensor:
+    """log p [N]: the log-softmax over the batch of `mean_reference_scores` (their `log_score`)."""
+    return torch.log_softmax(mean_reference_scores(sentences, references, gamma), dim=0)
+
+
 class Ranker(nn.Module):
     """D's CNN as a sentence encoder, scored by `log_rank`."""
 
@@ -55,6 +78,20 @@ class Ranker(nn.Module):
         """−(mean log R(real | U, fake) − mean log R(fake | U, real)): the ranker's objective, to minimise."""
         y_real, y_fake, y_ref = self.embed(real), self.embed(fake), self.embed(references)
         return -(log_rank(y_real, y_fake, y_ref, gamma).mean() - log_rank(y_fake, y_real, y_ref, gamma).mean())
+
+    def batch_softmax_loss(self, real: torch.Tensor, fake: torch.Tensor, references: torch.Tensor,
+                           gamma: float) -> torch.Tensor:
+        """desire2020/RankGAN's ranker loss on one batch of real and generated sentences ranked together:
+        (−mean log p(real) + mean log p(fake)) / |U|, p the softmax over the batch (`batch_log_softmax`)."""
+        log_p = batch_log_softmax(self.embed(torch.cat([real, fake])), self.embed(references), gamma)
+        n = len(real)
+        return (-log_p[:n].mean() + log_p[n:].mean()) / len(references)
+
+    @torch.no_grad()
+    def batch_softmax_scores(self, tokens: torch.Tensor, references: torch.Tensor, gamma: float) -> torch.Tensor:
+        """p [N]: the softmax over the batch `tokens` of their mean cosine to the references (their `ypred_for_auc`,
+        the generator's reward in desire2020/RankGAN's rollout.py)."""
+        return batch_log_softmax(self.embed(tokens), self.embed(references), gamma).exp()
 
     @torch.no_grad()
     def scores(self, tokens: torch.Tensor, comparison: torch.Tensor, references: torch.Tensor, gamma: float,

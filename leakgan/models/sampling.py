@@ -4,6 +4,9 @@ from __future__ import annotations
 import torch
 
 START_TOKEN = 0  # every generator (and the oracle) starts by feeding token 0
+# The lowest α accepted anywhere (config schemas say 0.05 too): below it softmax(logits / α) is an argmax
+# in float32 for most logits, and at 0 no distribution at all.
+MIN_TEMPERATURE = 0.05
 _BLOCK = 64  # vocabulary entries per block of the two-level search
 
 

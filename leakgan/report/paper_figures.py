@@ -342,8 +342,8 @@ def worker_manager_product(model, tokens) -> np.ndarray:
     T, c = x.shape[1], model.cfg.step_size
     with torch.no_grad():
         features = model.leaked_features(x)  # [1, T+1, F]: f_0..f_T
-        sub_goals, _ = model.manager(features[:, :T])  # g_0..g_{T-1}
-        goals = segment_goals(sub_goals, model.goal_init, c, -(-T // c))  # [1, S, F]
+        sub_goals, _ = model.manager(model.manager_features(x, features))  # g_0..g_{T-1}
+        goals = segment_goals(sub_goals, model.initial_goals(1), c, -(-T // c))  # [1, S, F]
         w = model.goal_embedding(goals.repeat_interleave(c, dim=1)[:, :T])  # [1, T, k]
         hidden, _ = model.worker(torch.cat([torch.full_like(x[:, :1], START_TOKEN), x[:, :-1]], dim=1))
         chosen = model.worker.output(hidden)[0, torch.arange(T), x[0]]  # [T, k]: O_t[x_t]

@@ -8,7 +8,7 @@ from leakgan.errors import UserError
 from leakgan.io import atomic_path
 from leakgan.report.labels import alpha_text, labels_of, model_label, row_order
 from leakgan.report.paper_numbers import REAL
-from leakgan.report.tables import is_nll_result, quality_key
+from leakgan.report.tables import diversity_key, is_nll_result, quality_key
 
 
 def pyplot():
@@ -36,20 +36,29 @@ def curve_key(result: dict) -> tuple[str, str]:
 def curve_series(result: dict) -> tuple[dict[str, tuple[list[float], list[float]]], float | None]:
     """Label -> (epochs, oracle NLL or BLEU-2) per model, and the epoch where the adversarial training starts.
 
-    LeakGAN's adversarial epochs continue its pretraining epochs on one axis, as in Figure 2.
+    A GAN's adversarial epochs continue its pretraining epochs on one axis, as in Figure 2; an ablation arm's
+    (it has no pretraining of its own) continue its base model's.
     """
     labels = labels_of(result)
+    bases = result.get("bases") or {}  # arm -> the model it varies
+    models = result.get("models", {})
+
+    def pretrain_epochs_of(name: str) -> int:
+        curve = (models.get(name) or {}).get("curve") or []
+        return max((p["epoch"] for p in curve if (p.get("stage") or p.get("phase")) == "pretrain"), default=0)
+
     series: dict[str, tuple[list[float], list[float]]] = {}
     adversarial_start = None
-    for name in row_order(labels, result.get("models", {})):
-        scores = result["models"][name]
+    for name in row_order(labels, models):
+        scores = models[name]
         curve = scores.get("curve") or []
         if not curve:
             continue
+        base = bases.get(name, name)
         stages = [p.get("stage") or p.get("phase") for p in curve]
-        pretrain_epochs = max((p["epoch"] for p, s in zip(curve, stages) if s == "pretrain"), default=0)
+        pretrain_epochs = pretrain_epochs_of(base)
         if "adversarial" in stages:
-            adversarial_start = pretrain_epochs
+            adversarial_start = max(adversarial_start or 0, pretrain_epochs)
         xs, ys = [], []
         key = curve_key(result)[0]
         for point, stage in zip(curve, stages):
@@ -59,8 +68,8 @@ def curve_series(result: dict) -> tuple[dict[str, tuple[list[float], list[float]
             xs.append(point["epoch"] + offset)
             ys.append(point[key])
         if xs:
-            # Each model says whether its curve is sampled at its evaluation α or at α = 1.
-            spec = registry.models().get(name)
+            # Each model says whether its curve is sampled at its evaluation α or at α = 1 (an arm: its base model).
+            spec = registry.models().get(base)
             alpha = scores.get("temperature") if spec is not None and spec.curve_at_model_temperature else 1.0
             series[f"{model_label(labels, name)} (α={alpha_text(alpha)})"] = (xs, ys)
     return series, adversarial_start
@@ -99,51 +108,64 @@ def plot_curves(result: dict, path: str | Path) -> None:
 
 # ---------------------------------------------------------------- the quality-diversity frontier
 
-def frontier_series(result: dict) -> dict[str, dict]:
-    """Label -> {"alpha", "x", "y", "xerr", "yerr"} per model: NLL-test (x) and quality (y) at each α."""
+def frontier_series(result: dict, x_key: str, y_key: str) -> dict[str, dict]:
+    """Label -> {"alpha", "x", "y", "xerr", "yerr"} per model: two fields of its frontier points at each α."""
     labels = labels_of(result)
-    key, _, _ = quality_key(result)
     out = {}
     for model in row_order(labels, result.get("frontier") or {}):
-        points = [p for p in result["frontier"][model] if p.get("nll_test") is not None and p.get(key) is not None]
+        points = [p for p in result["frontier"][model] if p.get(x_key) is not None and p.get(y_key) is not None]
         if not points:
             continue
 
         def std(p, k):
             return ((p.get("stats") or {}).get(k) or {}).get("std") or 0.0
 
-        out[model_label(labels, model)] = {"alpha": [p["temperature"] for p in points], "x": [p["nll_test"] for p in points],
-                                   "y": [p[key] for p in points], "xerr": [std(p, "nll_test") for p in points],
-                                   "yerr": [std(p, key) for p in points]}
+        out[model_label(labels, model)] = {"alpha": [p["temperature"] for p in points], "x": [p[x_key] for p in points],
+                                           "y": [p[y_key] for p in points], "xerr": [std(p, x_key) for p in points],
+                                           "yerr": [std(p, y_key) for p in points]}
     return out
 
 
+def frontier_panels(result: dict) -> list[dict]:
+    """The panels of the frontier figure: quality against diversity (oracle NLL or the LM score against NLL-test
+    or the reverse-LM score), and on real text BLEU-3 against self-BLEU-3 (both: lower self-BLEU is more diverse)."""
+    key, label, lower = quality_key(result)
+    axis, axis_label = diversity_key(result)
+    panels = [{"x": axis, "y": key, "xlabel": f"{axis_label} of the model at α (lower: covers the data better)",
+               "ylabel": f"{label} of samples at α ({'lower' if lower else 'higher'} is better)", "baseline": True}]
+    if not is_nll_result(result) and frontier_series(result, "self_bleu3", "bleu3"):
+        panels.append({"x": "self_bleu3", "y": "bleu3", "xlabel": "self-BLEU-3 of samples (lower: more diverse)",
+                       "ylabel": "BLEU-3 against the test set (higher is better)", "baseline": False})
+    return panels
+
+
 def plot_frontier(result: dict, path: str | Path) -> None:
-    """Quality against NLL-test for every model as α varies (error bars: std over seeds); MLE at α = 1 marked."""
+    """Quality against diversity for every model as α varies (error bars: std over seeds); MLE at α = 1 marked.
+    Real text gets a second panel, BLEU-3 against self-BLEU-3."""
     plt = pyplot()
-    series = frontier_series(result)
-    if not series:
+    panels = frontier_panels(result)
+    if not frontier_series(result, panels[0]["x"], panels[0]["y"]):
         raise UserError(f"{result.get('dataset')}: no frontier in the results; set evaluate.temperatures and re-run")
-    _, label, lower = quality_key(result)
-    fig, ax = plt.subplots(figsize=(7, 4.6), dpi=120)
-    for name, s in series.items():
-        ax.errorbar(s["x"], s["y"], xerr=s["xerr"], yerr=s["yerr"], marker="o", markersize=4, linewidth=1.5,
-                    capsize=2, label=name)
-        for x, y, a in zip(s["x"], s["y"], s["alpha"]):
-            ax.annotate(f"{a:g}", (x, y), xytext=(3, 3), textcoords="offset points", fontsize=7, color="#555")
+    fig, axes = plt.subplots(1, len(panels), figsize=(7 * len(panels), 4.6), dpi=120, squeeze=False)
     baseline = registry.baseline()
     base = next((p for p in (result.get("frontier") or {}).get(baseline.name, []) if p.get("temperature") == 1.0),
                 None)
-    if base is not None and base.get("nll_test") is not None:
-        ax.axvline(base["nll_test"], color="black", linestyle="--", linewidth=1)
-        ax.annotate(f"{baseline.label} at α = 1 (equal diversity)", xy=(base["nll_test"], 1), xycoords=("data", "axes fraction"),
-                    xytext=(3, -10), textcoords="offset points", fontsize=8)
-    ax.set_xlabel("NLL-test of the model at α (lower: covers the data better)")
-    ax.set_ylabel(f"{label} of samples at α ({'lower' if lower else 'higher'} is better)")
+    for ax, panel in zip(axes[0], panels):
+        for name, s in frontier_series(result, panel["x"], panel["y"]).items():
+            ax.errorbar(s["x"], s["y"], xerr=s["xerr"], yerr=s["yerr"], marker="o", markersize=4, linewidth=1.5,
+                        capsize=2, label=name)
+            for x, y, a in zip(s["x"], s["y"], s["alpha"]):
+                ax.annotate(f"{a:g}", (x, y), xytext=(3, 3), textcoords="offset points", fontsize=7, color="#555")
+        if panel["baseline"] and base is not None and base.get(panel["x"]) is not None:
+            ax.axvline(base[panel["x"]], color="black", linestyle="--", linewidth=1)
+            ax.annotate(f"{baseline.label} at α = 1 (equal diversity)", xy=(base[panel["x"]], 1),
+                        xycoords=("data", "axes fraction"), xytext=(3, -10), textcoords="offset points", fontsize=8)
+        ax.set_xlabel(panel["xlabel"])
+        ax.set_ylabel(panel["ylabel"])
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, title="numbers at points: α", title_fontsize=8)
     seeds = result.get("seeds") or [result.get("seed", "?")]
-    ax.set_title(f"{result.get('dataset')}: quality-diversity frontier, scale {result.get('scale', '?')}, "
+    fig.suptitle(f"{result.get('dataset')}: quality-diversity frontier, scale {result.get('scale', '?')}, "
                  f"{len(seeds)} seed{'s' if len(seeds) != 1 else ''}", fontsize=10)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, title="numbers at points: α", title_fontsize=8)
     fig.tight_layout()
     save(fig, path)

@@ -111,6 +111,7 @@ def html_report(sections: list[tuple[dict, dict | None]]) -> str:
 
 # ---------------------------------------------------------------- plain text (leakgan table)
 
+DESCRIPTIVE = {"test_sequences", "reverse_lm_epochs"}  # numbers that describe how a row was scored, not scores
 COLUMNS = {
     "oracle_nll": "oracle NLL",
     "nll_test": "NLL-test",
@@ -125,8 +126,8 @@ def format_table(result: dict) -> str:
     # The real data first, as in the paper's tables.
     models = dict(sorted(models.items(), key=lambda kv: kv[0] != "real"))
     keys = [k for k in COLUMNS if any(k in m for m in models.values())]
-    extra = sorted({k for m in models.values() for k, v in m.items()
-                    if k not in COLUMNS and isinstance(v, (int, float)) and not isinstance(v, bool)})
+    extra = sorted({k for m in models.values() for k, v in m.items() if k not in COLUMNS and k not in DESCRIPTIVE
+                    and isinstance(v, (int, float)) and not isinstance(v, bool)})
     keys += extra
     header = ["model"] + [COLUMNS.get(k, k) for k in keys]
     rows = []

@@ -116,6 +116,10 @@ def orders_in_result(result: dict) -> list[int]:
     return sorted(have)
 
 
+# real text's other measures in the BLEU table, when a run has them: (key, column), each lower is better
+TEXT_MEASURES = (("self_bleu3", "self-BLEU-3"), ("lm_score", "LM score"), ("frechet", "Fréchet (LM)"))
+
+
 def bleu_table(result: dict, labels: dict[str, str]) -> tuple[str, list[str], list[list[str]]]:
     """Title, header and rows of Tables 2-4 for one text dataset: BLEU-n ours, and the paper's where it has one."""
     name = result.get("dataset", "?")
@@ -129,7 +133,9 @@ def bleu_table(result: dict, labels: dict[str, str]) -> tuple[str, list[str], li
         header.append(f"BLEU-{n}")
         if n in paper_orders:
             header.append(f"BLEU-{n} (paper)")
-    header.append("NLL-test")
+    # diversity and language-model measures where the run has them (lower is better for each)
+    extra = [(k, label) for k, label in TEXT_MEASURES if any(k in m for m in ours.values())]
+    header += ["NLL-test"] + [label for _, label in extra]
     rows = []
     for model in names:
         scores = ours.get(model, {})
@@ -140,6 +146,7 @@ def bleu_table(result: dict, labels: dict[str, str]) -> tuple[str, list[str], li
             if n in paper_orders:
                 row.append(published.get(n, MISSING))
         row.append(_cell(scores, "nll_test"))
+        row += [_cell(scores, k) for k, _ in extra]
         rows.append(row)
     if _has_seeds(result) or paper:
         row = [f"p-value: {labels.get(registry.reference().name)} vs the best other", MISSING]
@@ -149,6 +156,9 @@ def bleu_table(result: dict, labels: dict[str, str]) -> tuple[str, list[str], li
             if n in paper_orders:
                 row.append(paper_numbers.P_VALUE)
         row.append(MISSING)
+        for key, _ in extra:
+            best, p = leakgan_vs_best_other(ours, key, lower_is_better=True)
+            row.append(_p(p) + (f" ({model_label(labels, best)})" if best and p is not None else ""))
         rows.append(row)
     return f"{name}: BLEU ({where})", header, rows
 
@@ -157,12 +167,26 @@ def results_table(result: dict, labels: dict[str, str]) -> tuple[str, list[str],
     return nll_table(result, labels) if is_nll_result(result) else bleu_table(result, labels)
 
 
+def _frontier_has(result: dict, key: str) -> bool:
+    return any(key in p for points in (result.get("frontier") or {}).values() for p in points)
+
+
 def quality_key(result: dict) -> tuple[str, str, bool]:
-    """The frontier's quality axis: (key, label, lower is better) — oracle NLL, or the highest BLEU order."""
+    """The frontier's quality axis: (key, label, lower is better) — oracle NLL, the LM score (real text with a
+    reference LM), or the highest BLEU order."""
     if is_nll_result(result):
         return "oracle_nll", "oracle NLL", True
+    if _frontier_has(result, "lm_score"):
+        return "lm_score", "LM score", True
     orders = orders_in_result(result) or [2]
     return f"bleu{orders[-1]}", f"BLEU-{orders[-1]}", False
+
+
+def diversity_key(result: dict) -> tuple[str, str]:
+    """The frontier's diversity axis: (key, label) — the reverse-LM score where there is one, else NLL-test."""
+    from leakgan.eval.aggregate import REVERSE_LM_KEY
+
+    return (REVERSE_LM_KEY, "reverse-LM score") if _frontier_has(result, REVERSE_LM_KEY) else ("nll_test", "NLL-test")
 
 
 def frontier_table(result: dict, labels: dict[str, str]) -> tuple[str, list[str], list[list[str]]] | None:
@@ -171,15 +195,16 @@ def frontier_table(result: dict, labels: dict[str, str]) -> tuple[str, list[str]
     if not frontier:
         return None
     key, label, _ = quality_key(result)
+    axis, axis_label = diversity_key(result)
     alphas = sorted({p["temperature"] for points in frontier.values() for p in points}, reverse=True)
     header = ["Model"] + [f"α={alpha_text(a)}" for a in alphas]
     rows = []
     for model in row_order(labels, frontier):
         by_alpha = {p["temperature"]: p for p in frontier[model]}
         rows.append([model_label(labels, model)] + [
-            f"{_cell(by_alpha[a], key)} / {_cell(by_alpha[a], 'nll_test')}" if a in by_alpha else MISSING
+            f"{_cell(by_alpha[a], key)} / {_cell(by_alpha[a], axis)}" if a in by_alpha else MISSING
             for a in alphas])
-    title = f"{result.get('dataset', '?')}: the quality-diversity frontier ({label} / NLL-test at each α)"
+    title = f"{result.get('dataset', '?')}: the quality-diversity frontier ({label} / {axis_label} at each α)"
     return title, header, rows
 
 
@@ -189,16 +214,17 @@ def equal_diversity_table(result: dict, labels: dict[str, str]) -> tuple[str, li
     if not equal:
         return None
     key, label, _ = quality_key(result)
+    axis, axis_label = diversity_key(result)
     seeds = len(result.get("seeds") or []) or 1
-    header = ["Model", "α (interpolated)", label, "p vs LeakGAN", "NLL-test", "seeds reaching it"]
+    header = ["Model", "α (interpolated)", label, "p vs LeakGAN", axis_label, "seeds reaching it"]
     rows = []
     for model in row_order(labels, equal):
         scores = equal[model]
         reached = scores.get("reached_in", 0)
         rows.append([model_label(labels, model), _fmt(scores.get("temperature")), _cell(scores, key), _p_of(scores, key),
-                     _cell(scores, "nll_test"), f"{reached} of {seeds}"])
+                     _cell(scores, axis), f"{reached} of {seeds}"])
     title = (f"{result.get('dataset', '?')}: {label} at equal diversity "
-             "(each model where its NLL-test equals MLE's at α = 1, interpolated along its frontier)")
+             f"(each model where its {axis_label} equals MLE's at α = 1, interpolated along its frontier)")
     return title, header, rows
 
 
@@ -208,17 +234,18 @@ def mle_versus_table(result: dict, labels: dict[str, str]) -> tuple[str, list[st
     if not versus:
         return None
     key, label, _ = quality_key(result)
+    axis, axis_label = diversity_key(result)
     seeds = len(result.get("seeds") or []) or 1
-    header = ["Model", "α", "NLL-test", label, f"MLE's {label} at that NLL-test", "MLE's α", "p", "seeds"]
+    header = ["Model", "α", axis_label, label, f"MLE's {label} at that {axis_label}", "MLE's α", "p", "seeds"]
     rows = []
     for model in row_order(labels, versus):
         for row in versus[model]:
             stat = (row.get("stats") or {}).get("mle_" + key) or {}
-            rows.append([model_label(labels, model), alpha_text(row.get("temperature")), _cell(row, "nll_test"), _cell(row, key),
+            rows.append([model_label(labels, model), alpha_text(row.get("temperature")), _cell(row, axis), _cell(row, key),
                          _cell(row, "mle_" + key), _fmt(row.get("mle_temperature"), 2), _p(stat.get("p_value")),
                          f"{stat.get('n', 0)} of {seeds}"])
     title = (f"{result.get('dataset', '?')}: each model against MLE sampled as diversely "
-             f"(MLE's frontier interpolated at the model's NLL-test; '-' where MLE's sweep does not reach it)")
+             f"(MLE's frontier interpolated at the model's {axis_label}; '-' where MLE's sweep does not reach it)")
     return title, header, rows
 
 

@@ -21,6 +21,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from leakgan.eval.aggregate import aggregate
+    from leakgan.eval.results_shape import check_seed_result
 
     meta = json_block(args.meta, "--meta")
     runs = {}
@@ -29,10 +30,8 @@ def main(args: argparse.Namespace) -> int:
             key = int(seed)
         except ValueError:
             raise UserError(f"--runs: the seed of {path} must be an integer, got {seed!r}") from None
-        result = read_json(path)
-        if not isinstance(result, dict) or not isinstance(result.get("models"), dict):
-            raise UserError(f"{path}: no 'models' scores; expected one seed's nll.json or bleu.json")
-        runs[key] = result
+        # shapes and finite numbers: a NaN would silently leave its seed out of the mean
+        runs[key] = check_seed_result(read_json(path), path)
     result = aggregate(runs, {"dataset": args.dataset, **meta})
     if args.provenance is not None:
         from leakgan.eval.provenance import provenance

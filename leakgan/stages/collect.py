@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 
-from leakgan.errors import UserError
 from leakgan.io import read_json, read_jsonl, write_json
-from leakgan.stages.common import name_path_pairs
+from leakgan.stages.common import json_block, name_path_pairs
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -24,23 +22,22 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    try:
-        meta = json.loads(args.meta)
-    except json.JSONDecodeError as exc:
-        raise UserError(f"--meta: not valid JSON ({exc})") from None
+    from leakgan.eval.results_shape import check_curve, check_frontier_file, check_scores
+
+    meta = json_block(args.meta, "--meta")
     result = {"dataset": args.dataset, **meta, "models": {}}
+    # Every input is read and checked (shape, finite numbers) before anything is written.
     for name, path in name_path_pairs(args.scores).items():
-        result["models"][name] = read_json(path)
+        result["models"][name] = check_scores(read_json(path), path)
     # NAME:STAGE=PATH curves are concatenated in the order given, each point tagged with its stage.
     for name, path in name_path_pairs(args.curves).items():
         base, _, stage = name.partition(":")
-        points = [dict(p, stage=stage) if stage else p for p in read_jsonl(path)]
+        curve = check_curve(read_jsonl(path), path, "", "delete it and re-run the training stage that writes it")
+        points = [dict(p, stage=stage) if stage else p for p in curve]
         result["models"].setdefault(base, {}).setdefault("curve", []).extend(points)
     frontier: dict[str, list[dict]] = {}
     for model, path in name_path_pairs(args.frontier).items():
-        points = read_json(path).get("points")
-        if not isinstance(points, list) or not all(isinstance(p, dict) and "temperature" in p for p in points):
-            raise UserError(f"{path}: no frontier points; expected the output of `leakgan frontier`")
+        points = check_frontier_file(read_json(path), path)
         frontier[model] = sorted(points, key=lambda p: -p["temperature"])
     if frontier:
         result["frontier"] = frontier

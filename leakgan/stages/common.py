@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 from leakgan.errors import UserError
 
@@ -43,6 +44,7 @@ def training_job(args: argparse.Namespace, model: str, **extra):
     import torch
 
     from leakgan.io import append_jsonl, read_dataset, write_jsonl
+    from leakgan.report.tensorboard import LiveCurve
     from leakgan.seeding import resolve_device
     from leakgan.train.job import TrainingJob
     from leakgan.train.selection import split_validation
@@ -67,15 +69,22 @@ def training_job(args: argparse.Namespace, model: str, **extra):
         from leakgan.models.oracle import Oracle
 
         oracle = Oracle.load(args.oracle, device)
-    # The curve file grows point by point while the stage runs (watch it with `tail -f`);
-    # the finished stage rewrites it whole and atomically.
-    write_jsonl(args.metrics, [])
+    # The live curve grows point by point beside the output while the stage runs (watch it with
+    # `tail -f <curve>.part`); the finished stage writes the curve whole and atomically, then removes it.
+    live = live_curve(args.metrics)
+    write_jsonl(live, [])
+    board = LiveCurve(args.metrics)
     from leakgan import registry
 
     return TrainingJob(spec=registry.get(model), settings=settings, vocab=vocab, train=train, test=test, seed=args.seed,
                        device=device, oracle=oracle, validation=validation, select=select, keep_checkpoints=keep,
-                       on_point=lambda point: append_jsonl(args.metrics, point),
-                       on_resume=lambda curve: write_jsonl(args.metrics, curve), **extra)
+                       on_point=lambda point: (append_jsonl(live, point), board.point(point)),
+                       on_resume=lambda curve: write_jsonl(live, curve), **extra)
+
+
+def live_curve(metrics: str) -> str:
+    """Where a training stage's curve grows while it runs: its output's name plus `.part`."""
+    return f"{metrics}.part"
 
 
 def write_training_outputs(args: argparse.Namespace, result) -> int:
@@ -87,6 +96,7 @@ def write_training_outputs(args: argparse.Namespace, result) -> int:
     checkpoint, curve = result
     save_torch(args.out, checkpoint)
     write_jsonl(args.metrics, curve)
+    Path(live_curve(args.metrics)).unlink(missing_ok=True)
     return 0
 
 
@@ -99,3 +109,42 @@ def name_path_pairs(items: list[str]) -> dict[str, str]:
             raise UserError(f"expected NAME=PATH, got {item!r}")
         out[name] = path
     return out
+
+
+def add_scoring_arguments(parser: argparse.ArgumentParser) -> None:
+    """The scoring options evaluate and frontier share."""
+    parser.add_argument("--test", required=True, help="held-out token file")
+    parser.add_argument("--vocab", required=True, help="vocab.json")
+    parser.add_argument("--oracle", default=None, help="oracle .pt (synthetic data)")
+    parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda", "auto"])
+    parser.add_argument("--max-n", type=int, default=5, help="highest BLEU order (text data)")
+    parser.add_argument("--smoothing", default="none", choices=["none", "method1"], help="BLEU smoothing (text data)")
+    parser.add_argument("--test-sequences", type=int, default=None,
+                        help="NLL-test on the first this many test sequences (default: all)")
+    parser.add_argument("--reference-lm", default=None,
+                        help="the dataset's reference LM (`leakgan lm`; text data): adds the LM score and Fréchet distance")
+
+
+def scoring_inputs(args: argparse.Namespace):
+    """(device, vocab, test tokens, oracle or None, reference LM or None) of the scoring options."""
+    import torch
+
+    from leakgan.io import read_tokens, read_vocab
+    from leakgan.seeding import resolve_device
+
+    if args.test_sequences is not None and args.test_sequences < 1:
+        raise UserError(f"--test-sequences must be at least 1, not {args.test_sequences}")
+    device = resolve_device(args.device)
+    vocab = read_vocab(args.vocab)
+    test = torch.from_numpy(read_tokens(args.test, vocab["size"]))
+    oracle = reference = None
+    if args.oracle:
+        from leakgan.models.oracle import Oracle
+
+        oracle = Oracle.load(args.oracle, device)
+    if args.reference_lm:
+        from leakgan.eval.lm import load_reference
+
+        reference = load_reference(args.reference_lm).to(device)
+    return device, vocab, test, oracle, reference

@@ -14,9 +14,9 @@ import argparse
 
 from leakgan import registry
 from leakgan.errors import UserError
+from leakgan.models.sampling import MIN_TEMPERATURE
 
 DEFAULT_TEMPERATURE = 1.0
-MIN_TEMPERATURE = 0.05  # below it softmax(logits / α) is argmax in float32 (and 0 is no distribution)
 DEFAULT_SEED = 0
 MAX_SENTENCES = 1_000_000  # -n above it: write a file per million
 STREAM = "generate"  # the random stream (leakgan.seeding) every generated sentence is drawn from

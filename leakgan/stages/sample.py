@@ -25,8 +25,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    if args.num < 1 or args.temperature <= 0:
-        raise UserError("--num must be at least 1 and --temperature above 0")
+    from leakgan.models.sampling import MIN_TEMPERATURE
+
+    if args.num < 1:
+        raise UserError(f"--num must be at least 1, not {args.num}")
+    if not args.temperature >= MIN_TEMPERATURE:
+        raise UserError(f"--temperature must be at least {MIN_TEMPERATURE} (lower is argmax in float32), "
+                        f"not {args.temperature}")
     device = resolve_device(args.device)
     gen = torch_generator(args.seed, args.stream, device)
     if args.oracle:

@@ -12,5 +12,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    print("\n\n".join(format_table(read_json(path)) for path in args.results))
+    from leakgan.eval.results_shape import check_table_result
+
+    results = [check_table_result(read_json(path), path) for path in args.results]  # all checked before printing
+    print("\n\n".join(format_table(result) for result in results))
     return 0

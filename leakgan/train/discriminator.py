@@ -64,8 +64,9 @@ class DiscriminatorStep:
     """
 
     def __init__(self, discriminator: Discriminator, optimizer: torch.optim.Optimizer, batch: int,
-                 device: torch.device):
+                 device: torch.device, autocast: str = "none"):
         self.D, self.opt, self.device = discriminator, optimizer, device
+        self.bf16 = autocast == "bf16"
         self.graph, self.reason = None, "cpu"
         if device.type == "cuda":
             try:
@@ -75,7 +76,8 @@ class DiscriminatorStep:
                 print(f"leakgan: D steps run eagerly (CUDA graph capture failed: {self.reason})", file=sys.stderr)
 
     def _eager(self, tokens: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        loss = self.D.loss(tokens, labels)
+        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
+            loss = self.D.loss(tokens, labels)
         self.opt.zero_grad(set_to_none=False)
         loss.backward()
         self.opt.step()  # the authors do not clip D's gradients
@@ -136,7 +138,8 @@ class DiscriminatorCritic:
         s, D = self.settings, self.module
         loss_sum, loss_count = 0.0, 0
         if steps and self.step is None:
-            self.step = DiscriminatorStep(D, self.optimizer, s.dis_batch_size, self.device)
+            self.step = DiscriminatorStep(D, self.optimizer, s.dis_batch_size, self.device,
+                                          getattr(s, "dis_autocast", "none"))
         for _ in range(steps):
             fake = negatives(s.num_negatives).to(self.device)
             if getattr(s, "positives", "train") == "fresh_oracle":

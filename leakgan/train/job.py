@@ -8,6 +8,7 @@ from typing import Callable
 import torch
 
 
+
 @dataclass
 class TrainingJob:
     """The inputs of one training stage of one model.

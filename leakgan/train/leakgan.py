@@ -9,11 +9,18 @@ negatives × `d_epochs` epochs of D. Negatives and evaluation samples are
 drawn at α = `temperature` (the authors generate both with logits × 1.5);
 the batches G learns from are drawn at α = `train_temperature`.
 
-`semantics: authors` (and the keys it fills, see `leakgan.config.semantics`)
-trains as the authors' released code does; `generator_update: supervised` and
-`reward: constant` are the ablation's controls (README "What does the leak
-do?"). The settings arrive resolved (the config layer fills the semantics'
-keys once).
+`semantics: authors` (and the keys it fills: the `presets:` of leakgan.schema.yaml)
+trains as the authors' released code does; `generator_update: supervised`,
+`reward: constant` and `manager_input: zero | frozen_random` are the
+ablation's controls (README "What does the leak do?"). The settings arrive
+resolved (the config layer fills the semantics' keys once).
+
+`mle_epoch_fraction` < 1 makes one MLE epoch (pretraining and interleaved)
+a fresh random share of the training data: the first ⌊fraction · N⌋ rows of
+a new permutation from the shuffle stream (the authors' COCO
+`pre_train_epoch` runs `num_batch/20` batches). `rescale_with_real` ranks
+the rewards among real sentences too (`segment_rewards`). D's negatives are
+drawn at α = `negatives_temperature` (null: `temperature`).
 
 All randomness comes from seeded generators held in `LeakGANRun`, whose
 `state_dict` captures it, so a run restored from a checkpoint continues
@@ -22,14 +29,16 @@ exactly as the uninterrupted one would on CPU.
 from __future__ import annotations
 
 import copy
+import math
 
 import torch
 
-from leakgan.config import semantics
+from leakgan.config.schema import unresolved
 from leakgan.errors import UserError
 from leakgan.kernels import score_rollouts
 from leakgan.models.generation import Trace
-from leakgan.models.leakgan import GeneratorConfig, LeakGANModel, intrinsic_reward, manager_loss, worker_loss
+from leakgan.models.leakgan import (GeneratorConfig, LeakGANModel, intrinsic_reward, intrinsic_reward_authors,
+                                    manager_loss, worker_loss)
 from leakgan.seeding import torch_generator
 from leakgan.train import checkpoints
 from leakgan.train.discriminator import DiscriminatorCritic, adam, discriminator_config
@@ -38,11 +47,21 @@ from leakgan.train.loop import Streams, fit, mean_of, rounded
 from leakgan.train.selection import BestSelection, Budget, optimizer_snapshot, state_snapshot
 
 
+def negatives_temperature(s) -> float:
+    """α of D's negatives: `negatives_temperature`, or `temperature` when that is null."""
+    value = getattr(s, "negatives_temperature", None)
+    return s.temperature if value is None else value
+
+
+FIRST_TOKENS = 2  # how many leading tokens `first_tokens_temperature` applies to (the authors' `i > 1` test)
+
+
 def build_model(s, vocab_size: int, seq_len: int, seed: int) -> LeakGANModel:
     """A freshly initialised LeakGAN model (D and G) for this vocabulary and length."""
     dis_cfg = discriminator_config(s, vocab_size, seq_len)
     gen_cfg = GeneratorConfig(vocab_size=vocab_size, seq_len=seq_len, feature_dim=dis_cfg.feature_dim,
-                              emb_dim=s.emb_dim, hidden_dim=s.hidden_dim, goal_size=s.goal_size, step_size=s.step_size)
+                              emb_dim=s.emb_dim, hidden_dim=s.hidden_dim, goal_size=s.goal_size, step_size=s.step_size,
+                              initial_goal=s.initial_goal or "shared", initial_goal_rows=s.batch_size)
     model = LeakGANModel(gen_cfg, dis_cfg)
     model.reset_parameters(torch_generator(seed, "leakgan-init"))
     return model
@@ -57,7 +76,15 @@ class LeakGANRun:
         self.model, self.train, self.test, self.seed, self.oracle, self.stage, self.job = (
             model, train, test, seed, oracle, stage, job)
         self.device = model.goal_init.device
+        self.epoch = 0  # the epoch being trained (train_epoch sets it; rescale_with_real's ramp reads it)
         model.feature_mode = s.features
+        model.goal_alignment = s.goal_alignment or "paper"
+        model.manager_input = s.manager_input or "feature"  # pretraining (which does not read it): the feature
+        if model.manager_input == "frozen_random" and model.frozen_discriminator is None:
+            # a frozen copy of D's architecture with its own seeded initialisation: it never trains
+            model.add_frozen_discriminator(torch_generator(seed, "leakgan-frozen-discriminator"))  # CPU init, as D's
+        if s.dropout is not None:  # D's dropout while it trains (an arm may differ from the pretrained model's)
+            model.discriminator.dropout.p = model.dis_cfg.dropout = s.dropout
         if self.device.type == "cuda":
             # D's many small convolutions: let cuDNN time its algorithms once per shape
             torch.backends.cudnn.benchmark = True
@@ -85,9 +112,9 @@ class LeakGANRun:
         return self.streams.shuffle
 
     def negatives(self, num: int) -> torch.Tensor:
-        """D's negatives: fresh samples at α = temperature (as the authors generate them)."""
+        """D's negatives: fresh samples at α = negatives_temperature (null: temperature, as the authors)."""
         s = self.settings
-        return self.model.sample(num, s.temperature, self.streams.sample, s.gen_batch)
+        return self.model.sample(num, negatives_temperature(s), self.streams.sample, s.gen_batch)
 
     def train_discriminator(self, steps: int) -> float:
         return self.critic.train_steps(steps, self.negatives, self.streams)
@@ -96,6 +123,7 @@ class LeakGANRun:
 
     def train_epoch(self, epoch: int) -> dict:
         s = self.settings
+        self.epoch = epoch
         if self.stage == "pretrain":
             if (epoch - 1) % s.pretrain_g_epochs == 0:  # a round starts with D
                 self._d_loss = self.train_discriminator(s.pretrain_d_steps)
@@ -119,7 +147,7 @@ class LeakGANRun:
         """Model, optimizer and random-stream states and the budget."""
         state = {"model": state_snapshot(self.model), "worker_opt": self.worker_opt.state_dict(),
                  "manager_opt": self.manager_opt.state_dict(), "dis_opt": self.dis_opt.state_dict(),
-                 **self.streams.state_dict(), "budget": self.budget.to_dict()}
+                 **self.streams.state_dict(), "budget": self.budget.to_dict(), "d_loss": self._d_loss}
         if self.mle_opts is not None:
             state["mle_opts"] = [opt.state_dict() for opt in self.mle_opts]
         return state
@@ -132,6 +160,7 @@ class LeakGANRun:
         self.dis_opt.load_state_dict(state["dis_opt"])
         self.streams.load_state_dict(state)
         self.budget = Budget.from_dict(state.get("budget"))
+        self._d_loss = state.get("d_loss")
         if self.mle_opts is not None:
             for opt, saved in zip(self.mle_opts, state["mle_opts"]):
                 opt.load_state_dict(saved)
@@ -173,10 +202,20 @@ def mle_step(run: LeakGANRun, batch: torch.Tensor, optimizers: tuple | None = No
     return float(w_loss.detach()), float(m_loss.detach())
 
 
+def mle_epoch_rows(settings, rows: int) -> int:
+    """Rows one MLE epoch sees out of `rows`: all, or ⌊mle_epoch_fraction · rows⌋ (at least 1)."""
+    fraction = getattr(settings, "mle_epoch_fraction", None)
+    if fraction is None or fraction >= 1:
+        return rows
+    return max(1, min(rows, math.floor(fraction * rows + 1e-9)))
+
+
 def mle_epoch(run: LeakGANRun, optimizers: tuple | None = None) -> tuple[float, float]:
-    """One pass over the training data by `mle_step`; mean (worker, manager) losses."""
+    """One MLE epoch by `mle_step`: a pass over the training data, or over a fresh random `mle_epoch_fraction` of
+    it (drawn without replacement from the shuffle stream); mean (worker, manager) losses."""
     s = run.settings
     order = torch.randperm(len(run.train), generator=run.shuffle_rng)
+    order = order[:mle_epoch_rows(s, len(order))]
     sums, count = [0.0, 0.0], 0
     for start in range(0, len(order), s.batch_size):
         batch = run.train[order[start:start + s.batch_size]]
@@ -187,12 +226,44 @@ def mle_epoch(run: LeakGANRun, optimizers: tuple | None = None) -> tuple[float, 
     return sums[0] / count, sums[1] / count
 
 
-def segment_rewards(run: LeakGANRun, trace: Trace) -> tuple[torch.Tensor, float]:
+def real_rows(run: LeakGANRun) -> int:
+    """How many real sentences join the ranking at this epoch: the authors' COCO `pos_num`.
+
+    Their `get_reward` takes pos_num = min(64, int(total_batch / 20 · 10)) at the 0-based adversarial epoch
+    total_batch, so min(rescale_with_real, ⌊(epoch − 1) / 2⌋) at our 1-based epoch.
+    """
+    cap = getattr(run.settings, "rescale_with_real", None) or 0
+    return max(0, min(cap, (run.epoch - 1) // 2, len(run.train)))
+
+
+def score_with_real(probs: torch.Tensor, real_probs: torch.Tensor | None, delta: float) -> torch.Tensor:
+    """Eq. 11 over each column of the rollouts' mean [R, S, B] ranked together with real rows' D scores [R, P].
+
+    Real row j has one score per repeat r (row j of the r-th real draw: the authors draw one real batch per
+    rollout repeat), the same in every column (D scores the whole real sentence), so its value in the ranking
+    is the mean of its R scores, like a generated row's mean over its R rollouts. Each column of B + P means
+    is ranked and squashed with B + P as the batch size (the authors' `rescale` over len(l) = B + pos_num);
+    the B generated rows' values are returned [B, S]. With no real rows this is `score_rollouts`.
+    """
+    B = probs.shape[2]
+    if real_probs is None or real_probs.numel() == 0:
+        return score_rollouts(probs.contiguous(), delta)
+    R, S = probs.shape[:2]
+    real = real_probs.to(probs.dtype)[:, None, :].expand(R, S, real_probs.shape[1])
+    return score_rollouts(torch.cat([probs, real], dim=2).contiguous(), delta)[:B]
+
+
+def segment_rewards(run: LeakGANRun, trace: Trace, real: int | None = None) -> tuple[torch.Tensor, float]:
     """Q [B, S]: D on `rollout_num` rollouts from each segment boundary c, 2c, ... and on the full sentence, rescaled (Eq. 11).
 
     `rollouts: batched` continues every boundary × repeat from the states
     cached in `trace`, in one batch; `rollouts: sequential` is the reference
     path: one boundary and one repeat at a time, each re-running its prefix.
+
+    With real rows (`real`, default `real_rows(run)`; `rescale_with_real`), as the authors' COCO `get_reward`:
+    for each rollout repeat a fresh draw of that many training sentences, scored whole by D (no rollouts: they
+    are complete), joins every column's ranking (`score_with_real`); only the generated rows get rewards. The
+    rescaling stays in the kernels' dispatcher (CUDA kernel or CPU twin), which ranks the longer column.
     """
     s, model, D = run.settings, run.model, run.model.discriminator
     samples = trace.tokens
@@ -210,8 +281,14 @@ def segment_rewards(run: LeakGANRun, trace: Trace) -> tuple[torch.Tensor, float]
                 D.real_prob(model.rollout(samples, b, s.train_temperature, run.sample_rng)) for b in boundaries])
                 for _ in range(R)])
         probs = torch.cat([partial, full.expand(R, 1, B)], dim=1)  # [R, S, B]
+        P = real_rows(run) if real is None else real
+        real_probs = None
+        if P:
+            index = torch.stack([torch.randperm(len(run.train), generator=run.shuffle_rng)[:P] for _ in range(R)])
+            real_tokens = run.train[index.reshape(-1)].to(run.device)
+            real_probs = D.real_prob(real_tokens).view(R, -1)  # [R, P]
     # The kernels' dispatcher: the CUDA kernel for CUDA tensors, the Numba CPU twin otherwise.
-    rewards = score_rollouts(probs.contiguous(), s.delta)
+    rewards = score_with_real(probs, real_probs, s.delta)
     if s.divide_by_rollouts:  # the authors' get_reward divides the rescaled rewards by rollout_num
         rewards = rewards / R
     return rewards, float(probs.mean())
@@ -242,7 +319,7 @@ def adversarial_step(run: LeakGANRun) -> dict:
     constant = s.reward == "constant"
     boundaries = model.segment_boundaries() if s.rollouts == "batched" and not constant else ()
     trace = model.trace(s.batch_size, s.train_temperature, run.sample_rng, boundaries,
-                        first_temperature=s.first_tokens_temperature, first_tokens=semantics.FIRST_TOKENS)
+                        first_temperature=s.first_tokens_temperature, first_tokens=FIRST_TOKENS)
     if constant:
         num_segments = -(-model.cfg.seq_len // model.cfg.step_size)
         q = constant_reward(s.batch_size, s.delta) / (s.rollout_num if s.divide_by_rollouts else 1)
@@ -254,7 +331,10 @@ def adversarial_step(run: LeakGANRun) -> dict:
     out = model.teacher_forced(trace.tokens, s.train_temperature,
                                features=trace.features if s.rollouts == "batched" else None)
     m_loss = manager_loss(out.features, out.goals, rewards, s.step_size, s.loss_reduction)  # Eq. 7
-    r_intrinsic = intrinsic_reward(out.features, out.sub_goals.detach(), s.step_size)  # Eq. 9
+    if s.intrinsic_reward == "authors":  # their Worker_Reward: one cosine against the segment's goal
+        r_intrinsic = intrinsic_reward_authors(out.features, out.goals.detach(), s.step_size)
+    else:
+        r_intrinsic = intrinsic_reward(out.features, out.sub_goals.detach(), s.step_size)  # Eq. 9
     w_loss = worker_loss(r_intrinsic, out.log_probs, s.loss_reduction)  # Eq. 8 (REINFORCE)
     update_generator(run, w_loss, m_loss)
     run.budget.update(trace.tokens.numel())
@@ -289,11 +369,19 @@ def evaluate(run: LeakGANRun, tag: str) -> dict:
 
 # ---------------------------------------------------------------- the registry's trainers
 
+def planned_updates(s, sequences: int) -> int:
+    """LeakGAN's generator updates: pretraining epochs, g_steps per adversarial epoch, interleaved MLE epochs."""
+    per_epoch = math.ceil(sequences / s.batch_size)
+    interleaved = s.adversarial_epochs // s.mle_every if s.mle_every else 0
+    return ((s.pretrain_rounds * s.pretrain_g_epochs + interleaved) * per_epoch
+            + s.adversarial_epochs * s.g_steps)
+
+
 def _settings(job: TrainingJob, stage: str):
     """The job's typed settings, which must arrive resolved (the config layer fills the semantics' keys)."""
-    unresolved = semantics.unresolved(job.settings)
-    if unresolved:
-        raise UserError(f"config key '{job.model}.{unresolved[0]}' is null: the stage takes resolved settings "
+    missing = unresolved(job.settings, job.spec.schema)
+    if missing:
+        raise UserError(f"config key '{job.model}.{missing[0]}' is null: the stage takes resolved settings "
                         "(the workflow passes them; by hand, leakgan.config.resolve.resolve_block fills them)")
     if job.settings.get("positives") == "fresh_oracle" and job.oracle is None:
         raise UserError(f"config key '{job.model}.positives': fresh_oracle needs the synthetic oracle (--oracle); "
@@ -301,7 +389,7 @@ def _settings(job: TrainingJob, stage: str):
     return job.spec.settings.from_dict(job.settings, stage=stage)
 
 
-def pretrain(job: TrainingJob) -> tuple[dict, list[dict]]:
+def pretrain(job: TrainingJob) -> tuple[dict, list[dict]] | None:
     """LeakGAN's first stage: interleaved pretraining of D and G from a fresh model."""
     s = _settings(job, "pretrain")
     model = build_model(s, job.vocab["size"], job.train.shape[1], job.seed).to(job.device)
@@ -310,9 +398,15 @@ def pretrain(job: TrainingJob) -> tuple[dict, list[dict]]:
     if s.pretrain_g_epochs == 0:  # D alone, round after round
         for _ in range(s.pretrain_rounds):
             run.train_discriminator(s.pretrain_d_steps)
+    resumable = None
+    if job.checkpoint_dir is not None:
+        resumable = checkpoints.Resumable(job.checkpoint_dir, checkpoints.job_fingerprint(
+            job, [job.train, job.validation, job.test]), job.model, job.keep_checkpoints)
     curve = fit(run, job, epochs=s.pretrain_rounds * s.pretrain_g_epochs, eval_every=s.eval_every,
-                desc="leakgan pretrain", selection=selection,
+                desc="leakgan pretrain", selection=selection, checkpoints=resumable, checkpoint_every=s.eval_every,
                 postfix=lambda p: {"worker": round(p["worker_loss"], 3), "manager": round(p["manager_loss"], 3)})
+    if curve is None:
+        return None
     dis_opt = run.dis_opt.state_dict()
     if selection.epoch is not None and selection.epoch != curve[-1]["epoch"]:
         state, dis_opt = selection.state
@@ -339,7 +433,7 @@ def adversarial(job: TrainingJob) -> tuple[dict, list[dict]] | None:
     run = LeakGANRun(model, s, job.train, job.test, job.seed, job.oracle, stage="adversarial", job=job)
     if "dis_opt" in pretrained:
         run.dis_opt.load_state_dict(copy.deepcopy(pretrained["dis_opt"]))  # Adam updates it in place
-    resumable = checkpoints.Resumable(job.checkpoint_dir, checkpoints.fingerprint(path, job.settings, job.seed),
+    resumable = checkpoints.Resumable(job.checkpoint_dir, checkpoints.job_fingerprint(job, [path, job.train]),
                                       job.model, job.keep_checkpoints)
     curve = fit(run, job, epochs=s.adversarial_epochs, eval_every=s.eval_every, desc="leakgan adversarial",
                 checkpoints=resumable, checkpoint_every=s.checkpoint_every,

@@ -1,12 +1,14 @@
 """Maximum-likelihood training of an LSTM generator: the MLE baseline, and the baselines' pretraining."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
 
 from leakgan.models.mle import MLEConfig, MLEGenerator
 from leakgan.seeding import stage_seed, torch_generator
+from leakgan.train.checkpoints import Resumable, job_fingerprint
 from leakgan.train.job import TrainingJob
 from leakgan.train.loop import fit, rounded
 from leakgan.train.selection import BestSelection, Budget, state_snapshot
@@ -69,21 +71,43 @@ class MLERun:
     def snapshot(self):
         return state_snapshot(self.model)
 
+    def state_dict(self) -> dict:
+        return {"model": state_snapshot(self.model), "optimizer": self.optimizer.state_dict(),
+                "shuffle_rng": self.shuffle.get_state(), "curve_rng": self.curve_rng.get_state(),
+                "budget": self.budget.to_dict()}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.shuffle.set_state(state["shuffle_rng"])
+        self.curve_rng.set_state(state["curve_rng"])
+        restored = Budget.from_dict(state["budget"])
+        for key, value in vars(restored).items():  # the caller holds this budget object: fill it in place
+            setattr(self.budget, key, value)
+
 
 def train_mle(job: TrainingJob, schedule: MLESchedule, budget: Budget | None = None,
-              phase: str | None = None) -> tuple[MLEGenerator, list[dict]]:
+              phase: str | None = None) -> tuple[MLEGenerator, list[dict]] | None:
     """Train by MLE; return the model and the curve (epoch, train loss, NLL-test and -validation, oracle NLL).
 
     The untrained model is a curve point (epoch 0), then every `eval_every` epochs and the last; `job.select`
     picks the model returned: the point with the lowest validation NLL (`best_validation`) or the last.
-    `budget`, when given, is filled with what the run spent.
+    `budget`, when given, is filled with what the run spent. With `job.checkpoint_dir`, the run checkpoints
+    at every evaluation and continues after a kill or with more epochs (None when stopped on purpose).
     """
     budget = budget if budget is not None else Budget()
     run = MLERun(job, schedule, budget, phase)
     selection = BestSelection(job.select)
+    checkpoints = None
+    if job.checkpoint_dir is not None:
+        checkpoints = Resumable(job.checkpoint_dir, job_fingerprint(job, [job.train, job.validation, job.test]),
+                                job.model, job.keep_checkpoints)
     curve = fit(run, job, epochs=schedule.epochs, eval_every=schedule.eval_every, desc="MLE",
                 untrained=run.fields(None), selection=selection, record="evaluated",
+                checkpoints=checkpoints, checkpoint_every=schedule.eval_every,
                 postfix=lambda p: rounded(p, [k for k in p if k not in ("epoch", "phase", "selected")]))
+    if curve is None:
+        return None
     if selection.epoch != curve[-1]["epoch"]:
         run.model.load_state_dict(selection.state)
     budget.selected_epoch = selection.epoch
@@ -91,14 +115,22 @@ def train_mle(job: TrainingJob, schedule: MLESchedule, budget: Budget | None = N
     return run.model, curve
 
 
-def pretrain(job: TrainingJob) -> tuple[dict, list[dict]]:
+def planned_updates(s, sequences: int) -> int:
+    """The MLE baseline's generator updates: one per batch of every epoch."""
+    return s.epochs * math.ceil(sequences / s.batch_size)
+
+
+def pretrain(job: TrainingJob) -> tuple[dict, list[dict]] | None:
     """The MLE baseline's one training stage: the checkpoint (the selected epoch's model) and the curve."""
     s = job.spec.settings.from_dict(job.settings, stage="pretrain")
     schedule = MLESchedule(emb_dim=s.emb_dim, hidden_dim=s.hidden_dim, batch_size=s.batch_size, lr=s.lr,
                            epochs=s.epochs, eval_every=s.eval_every, curve_samples=s.curve_samples,
                            grad_clip=s.grad_clip)
     budget = Budget()
-    model, curve = train_mle(job, schedule, budget)
+    trained = train_mle(job, schedule, budget)
+    if trained is None:
+        return None
+    model, curve = trained
     ckpt = model.checkpoint(job.model, job.settings, job.pad_id)
     ckpt["budget"] = {"pretrain": budget.to_dict()}
     return ckpt, curve

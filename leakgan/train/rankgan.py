@@ -7,7 +7,9 @@ against the other kind with a fresh reference set; the generator's reward
 for a rollout is its expected log-rank score against human-written
 comparison and reference sentences (drawn fresh at every generator step).
 Everything else (pretraining, rollouts, REINFORCE, the delayed rollout
-network, resumption) is SeqGAN's (`leakgan.train.seqgan`).
+network, resumption) is SeqGAN's (`leakgan.train.seqgan`). `rank_score:
+batch_softmax` trains and scores as desire2020/RankGAN's code
+(`leakgan.models.ranker.batch_log_softmax`).
 """
 from __future__ import annotations
 
@@ -51,7 +53,11 @@ class RankerCritic:
                 for start in range(0, len(fake), s.dis_batch_size):
                     r = real[order_real[start:start + s.dis_batch_size]]
                     f = fake[order_fake[start:start + s.dis_batch_size]]
-                    loss = ranker.loss(r, f, self.real_subset(s.ref_size, streams), s.gamma)
+                    refs = self.real_subset(s.ref_size, streams)
+                    if self.batch_softmax:
+                        loss = ranker.batch_softmax_loss(r, f, refs, s.gamma)
+                    else:
+                        loss = ranker.loss(r, f, refs, s.gamma)
                     self.optimizer.zero_grad(set_to_none=True)
                     loss.backward()
                     self.optimizer.step()
@@ -60,10 +66,20 @@ class RankerCritic:
         ranker.eval()
         return loss_sum / max(count, 1)
 
+    @property
+    def batch_softmax(self) -> bool:
+        return getattr(self.settings, "rank_score", "log_rank") == "batch_softmax"
+
     @torch.no_grad()
     def score(self, sequences: torch.Tensor, streams, chunk: int) -> torch.Tensor:
+        """log R(s | U, C) of each sequence; under `rank_score: batch_softmax`, the softmax probability within
+        each consecutive group of `batch_size` rows (one rollout position and repeat of a generator step, as the
+        SeqGAN loop lays them out), each group against its own fresh reference draw (their `get_reference`)."""
         s = self.settings
         self.module.eval()
+        if self.batch_softmax:
+            return torch.cat([self.module.batch_softmax_scores(group, self.real_subset(s.ref_size, streams), s.gamma)
+                              for group in sequences.split(s.batch_size)])
         comparison, references = self.real_subset(s.comparison_size, streams), self.real_subset(s.ref_size, streams)
         return self.module.scores(sequences, comparison, references, s.gamma, chunk)
 

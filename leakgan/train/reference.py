@@ -12,7 +12,7 @@ copy every batch to the device and read its loss back batch by batch.
 
 With `sampler=categorical` a generator step here is `adversarial_step` with
 `features: full` and `rollouts: sequential`, and D steps with the same
-sampler are `train_discriminator`'s (tests/test_generation.py checks both).
+sampler are `train_discriminator`'s (tests/unit/train/test_reference.py checks both).
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ import torch
 
 from leakgan.kernels import score_rollouts
 from leakgan.models.leakgan import LeakGANModel, intrinsic_reward, manager_loss
-from leakgan.train.leakgan import LeakGANRun, update_generator
+from leakgan.train.leakgan import LeakGANRun, negatives_temperature, update_generator
 
 SAMPLE_BATCH = 64  # rows per generation call, as the public implementations sample
 
@@ -103,7 +103,7 @@ def discriminator_steps(run: LeakGANRun, steps: int, sampler=cumsum_categorical)
     s, model, D = run.settings, run.model, run.model.discriminator
     loss_sum, loss_count = 0.0, 0
     for _ in range(steps):
-        negatives = sample(model, s.num_negatives, s.temperature, run.sample_rng, sampler)
+        negatives = sample(model, s.num_negatives, negatives_temperature(s), run.sample_rng, sampler)
         positives = run.train
         if len(positives) > len(negatives):
             positives = positives[torch.randperm(len(positives), generator=run.shuffle_rng)[:len(negatives)]]

@@ -68,6 +68,13 @@ class BestSelection:
         self.epoch, self.value, self.state = epoch, validation_nll, snapshot()
         return True
 
+    def state_dict(self) -> dict:
+        """The selected epoch, its validation NLL and its state (for a resumable checkpoint)."""
+        return {"epoch": self.epoch, "value": self.value, "state": self.state}
+
+    def load_state_dict(self, saved: dict) -> None:
+        self.epoch, self.value, self.state = saved["epoch"], saved["value"], saved["state"]
+
 
 def state_snapshot(module: torch.nn.Module) -> dict:
     """A detached copy of a module's parameters and buffers (CPU), to restore the selected epoch."""

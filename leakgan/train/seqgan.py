@@ -26,13 +26,21 @@ tokens as in SeqGAN's code, with a fresh Adam (lr 0.01) for the adversarial
 phase. Rollouts come from a delayed copy of G (SeqGAN's rollout network):
 after each adversarial epoch its LSTM and output weights move to
 `rollout_update_rate`·old + (1 − rate)·G (rate 0.8) and its embedding is
-copied. Negatives are drawn at α = 1; D drops 25% of its features in
+copied (`rollout_network: delayed`). `rollout_network: current` is what the
+public code computes: LantaoYu/SeqGAN's `ROLLOUT.__init__` (rollout.py)
+builds its rollout graph from `tf.identity(self.lstm.<weight>)`, ops that
+read G's variables whenever the graph runs, and `update_params` only makes
+new Python tensors and units that the already built `gen_x` never uses; so
+every rollout runs with G's current weights (desire2020/RankGAN's rollout.py
+is the same code). Under `current` the rollout network is G's copy before
+every generator step and after the epoch. Negatives are drawn at α = 1; D drops 25% of its features in
 training (SeqGAN's keep probability 0.75) and takes L2 0.2 on its output
 layer, with Adam lr 1e-4.
 """
 from __future__ import annotations
 
 import copy
+import math
 import sys
 from typing import Callable
 
@@ -101,8 +109,17 @@ class SeqGANRun:
 
     def train_epoch(self, epoch: int) -> dict:
         s = self.settings
-        point = {"phase": "adversarial", **mean_of([adversarial_step(self) for _ in range(s.g_steps)])}
-        update_rollout_model(self.rollout_model, self.generator, s.rollout_update_rate)
+        current = getattr(s, "rollout_network", "delayed") == "current"
+        steps = []
+        for _ in range(s.g_steps):
+            if current:  # the public code's rollouts: G's own weights at every step
+                copy_rollout_model(self.rollout_model, self.generator)
+            steps.append(adversarial_step(self))
+        point = {"phase": "adversarial", **mean_of(steps)}
+        if current:
+            copy_rollout_model(self.rollout_model, self.generator)
+        else:
+            update_rollout_model(self.rollout_model, self.generator, s.rollout_update_rate)
         point["d_loss"] = self.train_critic(s.d_steps)
         return point
 
@@ -182,6 +199,13 @@ def update_rollout_model(rollout_model: MLEGenerator, G: MLEGenerator, rate: flo
             mine.mul_(rate).add_(theirs, alpha=1.0 - rate)
 
 
+@torch.no_grad()
+def copy_rollout_model(rollout_model: MLEGenerator, G: MLEGenerator) -> None:
+    """`rollout_network: current`: the rollout network becomes an exact copy of G."""
+    for mine, theirs in zip(rollout_model.parameters(), G.parameters()):
+        mine.copy_(theirs)
+
+
 def checkpoint(run: SeqGANRun, job: TrainingJob, **extra) -> dict:
     """The LSTM generators' checkpoint format (what evaluation loads) plus the critic and its optimizer."""
     ckpt = run.generator.checkpoint(job.model, job.settings, job.pad_id)
@@ -200,14 +224,18 @@ def discriminator_critic(job: TrainingJob, s, module: nn.Module) -> Discriminato
 # ---------------------------------------------------------------- the two stages, any critic
 
 def pretrain_gan(job: TrainingJob, new_critic: Callable[[DiscriminatorConfig], nn.Module],
-                 make_critic: Callable[[TrainingJob, object, nn.Module], Critic], streams: str) -> tuple[dict, list[dict]]:
+                 make_critic: Callable[[TrainingJob, object, nn.Module], Critic], streams: str
+                 ) -> tuple[dict, list[dict]] | None:
     """G by MLE (the MLE baseline's streams), then the critic against fresh samples of it."""
     s = job.spec.settings.from_dict(job.settings, stage="pretrain")
     schedule = MLESchedule(emb_dim=s.emb_dim, hidden_dim=s.hidden_dim, batch_size=s.batch_size, lr=s.lr,
                            epochs=s.pretrain_epochs, eval_every=s.eval_every, curve_samples=s.eval_samples,
                            grad_clip=s.grad_clip)
     budget = Budget()
-    G, curve = train_mle(job, schedule, budget, phase="pretrain")
+    trained = train_mle(job, schedule, budget, phase="pretrain")
+    if trained is None:
+        return None
+    G, curve = trained
     cfg = discriminator_config(s, job.vocab["size"], job.train.shape[1])
     torch.manual_seed(stage_seed(job.seed, f"{job.model}-critic-init"))
     module = new_critic(cfg)
@@ -241,7 +269,7 @@ def adversarial_gan(job: TrainingJob, new_critic: Callable[[DiscriminatorConfig]
     run = SeqGANRun(job, s, G, make_critic(job, s, module.to(job.device)), stage="adversarial", streams=streams,
                     rewards=rewards)
     run.dis_opt.load_state_dict(copy.deepcopy(ckpt["dis_opt"]))  # Adam updates it in place
-    resumable = checkpoints.Resumable(job.checkpoint_dir, checkpoints.fingerprint(path, job.settings, job.seed),
+    resumable = checkpoints.Resumable(job.checkpoint_dir, checkpoints.job_fingerprint(job, [path, job.train]),
                                       job.model, job.keep_checkpoints)
     curve = fit(run, job, epochs=s.adversarial_epochs, eval_every=s.eval_every, desc=f"{job.model} adversarial",
                 checkpoints=resumable, checkpoint_every=s.checkpoint_every,
@@ -253,6 +281,11 @@ def adversarial_gan(job: TrainingJob, new_critic: Callable[[DiscriminatorConfig]
 
 
 # ---------------------------------------------------------------- the registry's trainers
+
+def planned_updates(s, sequences: int) -> int:
+    """A baseline's generator updates: its MLE pretraining's batches, then g_steps per adversarial epoch."""
+    return s.pretrain_epochs * math.ceil(sequences / s.batch_size) + s.adversarial_epochs * s.g_steps
+
 
 def pretrain(job: TrainingJob) -> tuple[dict, list[dict]]:
     """SeqGAN's (and its rescaled variant's) first stage: G by MLE, then D."""

@@ -35,11 +35,12 @@ TARGETS = ["results/synthetic-20/nll.json"]
 ADVERSARIAL_OUTPUT = "results/synthetic-20/seed1/leakgan/adversarial.pt"
 ADVERSARIAL_METRICS = "results/synthetic-20/seed1/leakgan/adversarial.jsonl"
 ADVERSARIAL_LOG = "logs/synthetic-20/seed1/leakgan/adversarial.log"
-# Enough adversarial epochs at smoke scale (about 0.7 s each on 2 idle cores, several times that on
-# a busy machine) that the job outlives a 1-minute SLURM time limit (SLURM's smallest, enforced
-# within about 30 s after it passes): its first attempt is killed. The retry gets an hour, so the
-# test does not depend on how many epochs a busy machine manages per minute.
-ADVERSARIAL_EPOCHS = 200
+# The kill lands mid-training by construction, however fast the machine: every epoch of the time-limit
+# check sleeps EPOCH_DELAY seconds (LEAKGAN_EPOCH_DELAY; results are unchanged), so its 100 epochs take
+# at least 100 s and outlive a 1-minute SLURM time limit (SLURM's smallest, enforced within about 30 s
+# after it passes): the first attempt is killed. The retry gets an hour.
+ADVERSARIAL_EPOCHS = 100
+EPOCH_DELAY = "1"
 LONG_ADVERSARIAL = f"leakgan={{adversarial_epochs: {ADVERSARIAL_EPOCHS}}}"
 TIME_LIMITS = "adversarial:runtime=1+59*(attempt>1)"  # minutes: 1 for attempt 1, 60 for the retries
 # Rules that must never run on the submitting node.
@@ -185,7 +186,8 @@ def test_a_job_killed_at_its_time_limit_is_retried_and_resumes(cluster, slurm_ru
     result equals an uninterrupted local run of the same schedule."""
     workdir, _ = slurm_run
     config = [*CONFIG, LONG_ADVERSARIAL]
-    output = check(submit(cluster, workdir, "--set-resources", TIME_LIMITS, *config, "--", ADVERSARIAL_OUTPUT))
+    slow = {**cluster, "LEAKGAN_EPOCH_DELAY": EPOCH_DELAY}  # sbatch passes the environment on to the job
+    output = check(submit(slow, workdir, "--set-resources", TIME_LIMITS, *config, "--", ADVERSARIAL_OUTPUT))
     rules, submitted = jobs_in(output)
     [(job, ids)] = submitted.items()
     assert rules[job] == ("adversarial", False)
@@ -202,6 +204,6 @@ def test_a_job_killed_at_its_time_limit_is_retried_and_resumes(cluster, slurm_ru
     # ... and the checkpoint is the one an uninterrupted run writes.
     uninterrupted = tmp_path / "uninterrupted"
     shutil.copytree(local_run, uninterrupted, symlinks=True)
-    snakemake(uninterrupted, *config, "--", ADVERSARIAL_OUTPUT, timeout=1800)  # 200 epochs on a busy machine
+    snakemake(uninterrupted, *config, "--", ADVERSARIAL_OUTPUT, timeout=1800)  # no delay: the same bytes
     assert (workdir / ADVERSARIAL_OUTPUT).read_bytes() == (uninterrupted / ADVERSARIAL_OUTPUT).read_bytes()
     assert (workdir / ADVERSARIAL_METRICS).read_bytes() == (uninterrupted / ADVERSARIAL_METRICS).read_bytes()

@@ -94,3 +94,16 @@ def test_baseline_speed_smoke_times_every_gan_and_both_rollout_paths():
         assert lines_matching(rf"{label}\s+{NUMBER}\s+{NUMBER}$", out), label
     assert lines_matching(rf"SeqGAN rollouts \+ D: straightforward\s+{NUMBER}$", out)
     assert lines_matching(rf"SeqGAN rollouts \+ D: ours \(batched\)\s+{NUMBER}\s+{RATIO}$", out)
+
+
+def test_mle_after_adversarial_smoke_keeps_one_thread_through_training():
+    """The benchmark's table, and a 1-thread run that stays on 1 thread and one OpenMP state after its reward."""
+    out = smoke("mle_after_adversarial.py", "--threads", "1")
+    assert lines_matching(r"phase\s+cpu s\s+wall s$", out)
+    for phase in ("MLE epoch before", "1 adversarial step", "MLE epoch after"):
+        assert lines_matching(rf"{phase}\s+{NUMBER}\s+{NUMBER}$", out), (phase, out)
+    assert lines_matching(rf"ratio after/before: {RATIO} \(target <= 1\.1\)$", out)
+    states = [line.split(maxsplit=1)[1] for line in out.splitlines()
+              if line.startswith(("start ", "after MLE epoch ", "after adversarial ", "end "))]
+    assert len(states) == 4 and all("torch threads 1," in state for state in states), states
+    assert len({state.split("OpenMP max_active_levels ")[1].split(",")[0] for state in states}) == 1, states

@@ -19,4 +19,4 @@ def test_an_arm_trains_only_its_adversarial_stage_from_its_base_models_pretraini
                 if "leakgan adversarial" in line]
     authors = next(c for c in commands if "leakgan_authors" in c)
     assert "--model leakgan " in authors and '"loss_reduction":"scalar"' in authors
-    assert "--checkpoint-dir checkpoints/synthetic-20/seed42/leakgan_authors " in authors
+    assert "--checkpoint-dir checkpoints/synthetic-20/seed42/leakgan_authors/adversarial " in authors

@@ -5,7 +5,7 @@ import re
 
 from tests.conftest import REPO, planned_jobs, snakemake
 
-TRAINING = {"pretrain", "adversarial"}
+TRAINING = {"pretrain", "adversarial", "reference_lm"}  # reference_lm: the text datasets' LM (issue #27)
 MODEL_JOBS = TRAINING | {"sample", "evaluate_synthetic", "evaluate_text", "frontier"}
 DATA_JOBS = {"oracle", "prepare", "download"}
 

@@ -141,6 +141,26 @@ def oracle_input(wildcards):
     )
 
 
+def reference_lm_input(wildcards):
+    """The reference LM of a text dataset (LM score, Fréchet distance), nothing for synthetic data."""
+    return (
+        []
+        if is_synthetic_dataset(wildcards.dataset)
+        else [layout.path(layout.REFERENCE_LM, dataset=wildcards.dataset)]
+    )
+
+
+def reverse_lm_json():
+    """evaluate.reverse_lm, as the frontier stage takes it."""
+    return as_json(config["evaluate"]["reverse_lm"])
+
+
+def test_sequences_arg():
+    """["--test-sequences", N] when NLL-test uses the first N test sequences (evaluate.test_sequences)."""
+    n = config["evaluate"]["test_sequences"]
+    return [] if n is None else ["--test-sequences", str(n)]
+
+
 def oracle_arg(wildcards, input):
     """["--oracle", PATH] when the job reads an oracle, else nothing; the shell command quotes each word."""
     return ["--oracle", input.oracle[0]] if input.oracle else []
@@ -159,6 +179,17 @@ def own_stages(model):
     return stages[1:] if model in ARMS else stages
 
 
+def checkpoint_dir(wildcards, stage):
+    """Where a training job keeps its resumable checkpoints (checkpoints/<dataset>/seed<k>/<model>/<stage>)."""
+    return layout.path(
+        layout.CHECKPOINT_DIR,
+        dataset=wildcards.dataset,
+        seed=wildcards.seed,
+        model=wildcards.model,
+        stage=stage,
+    )
+
+
 def pretrained_checkpoint(wildcards):
     """What the adversarial stage starts from: the model's pretraining, or for an arm its base model's."""
     return layout.checkpoint(
@@ -172,9 +203,7 @@ def pretrained_checkpoint(wildcards):
 def own_temperature(dataset, model):
     """The α a model's headline samples are drawn at (its block's `temperature`; 1 for the oracle)."""
     return (
-        1.0
-        if model == REAL
-        else model_settings(config, dataset, model)["temperature"]
+        1.0 if model == REAL else model_settings(config, dataset, model)["temperature"]
     )
 
 
@@ -267,11 +296,14 @@ def result_meta(dataset, seed=None):
 
 
 def arm_labels(dataset):
-    """{"labels": {ARM: label}} for the ablation arms a dataset runs (nothing when it runs none)."""
-    labels = {
-        m: _arms(config)[m]["label"] for m in models_for(config, dataset) if m in ARMS
+    """{"labels": {ARM: label}, "bases": {ARM: its model}} for the ablation arms a dataset runs (nothing when none)."""
+    arms = [m for m in models_for(config, dataset) if m in ARMS]
+    if not arms:
+        return {}
+    return {
+        "labels": {m: _arms(config)[m]["label"] for m in arms},
+        "bases": {m: _arms(config)[m]["of"] for m in arms},
     }
-    return {"labels": labels} if labels else {}
 
 
 def provenance_json(dataset):
@@ -311,3 +343,8 @@ def report_samples(names):
                 )
             )
     return out
+
+
+def report_figure(dataset, name):
+    """A figure of a dataset's report section."""
+    return layout.path(layout.REPORT, dataset=dataset, name=name)

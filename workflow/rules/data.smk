@@ -56,6 +56,10 @@ rule prepare:
         settings=lambda w: data_settings_json(w.dataset),
         seed=SEED,
         test_source=lambda w, input: input.get("test_source", ""),
+        # Content fingerprint of each local source file: its size and the sha256 of its first, middle and last
+        # MiB (leakgan.data.sources.fingerprint), so a corpus replaced by one with an older modification time
+        # (cp -p, tar, curl -R) is prepared again; a change of params re-runs the rule.
+        fingerprint=lambda w: sources.local_fingerprints(ds(w.dataset)),
         out_dir=lambda w: layout.path(layout.DATA, dataset=w.dataset),
     shell:
         "leakgan prepare --dataset {wildcards.dataset:q} --settings {params.settings:q} --source {input.source:q}"

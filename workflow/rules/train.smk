@@ -25,14 +25,16 @@ rule pretrain:
         code=lambda w: code_version("pretrain", w.model),
         settings=lambda w: stage_settings_json(w.dataset, w.model, "pretrain"),
         oracle=oracle_arg,
+        # Not an output (Snakemake would delete it before the job): the stage ignores other runs' checkpoints.
+        checkpoint_dir=lambda w: checkpoint_dir(w, "pretrain"),
         training=training_json(),
         device=DEVICE,
     shell:
         "leakgan pretrain --model {wildcards.model:q} --settings {params.settings:q} --train {input.train:q}"
         " --test {input.test:q} --vocab {input.vocab:q} {params.oracle:q} --seed {wildcards.seed:q}"
         " --training {params.training:q}"
-        " --device {params.device:q} --threads {threads} --out {output.checkpoint:q}"
-        " --metrics {output.metrics:q} 2> {log:q}"
+        " --device {params.device:q} --threads {threads} --checkpoint-dir {params.checkpoint_dir:q}"
+        " --out {output.checkpoint:q} --metrics {output.metrics:q} 2>> {log:q}"
 
 
 rule adversarial:
@@ -62,9 +64,7 @@ rule adversarial:
         oracle=oracle_arg,
         # Not an output: Snakemake would delete it before the job and nothing could resume.
         # The stage ignores checkpoints whose pretrained model, settings or seed differ.
-        checkpoint_dir=lambda w: layout.path(
-            layout.CHECKPOINT_DIR, dataset=w.dataset, seed=w.seed, model=w.model
-        ),
+        checkpoint_dir=lambda w: checkpoint_dir(w, "adversarial"),
         training=training_json(),
         device=DEVICE,
     shell:

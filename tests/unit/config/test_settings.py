@@ -8,8 +8,7 @@ import pytest
 
 from leakgan import registry
 from leakgan.config import resolve as cfg
-from leakgan.config import semantics
-from leakgan.config.schema import STAGE_ORDER, load_schema
+from leakgan.config.schema import STAGE_ORDER, fill_presets, load_schema
 from leakgan.config.yaml_files import read_yaml
 from leakgan.errors import UserError
 from tests.conftest import REPO
@@ -37,7 +36,7 @@ def test_config_block_matches_settings_and_schema():
     assert all("description" in prop and "type" in prop for prop in schema["properties"].values())
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.Draft7Validator(schema).validate({**block, "rollout_num": 0})
-    s = LeakGANSettings.from_dict(semantics.resolve(block, "synthetic"))
+    s = LeakGANSettings.from_dict(fill_presets(block, "synthetic", schema))
     assert (s.goal_size, s.step_size, s.rollout_num, s.delta, s.mle_every) == (16, 4, 4, 12.0, 15)
     assert s.temperature == pytest.approx(2 / 3, abs=1e-4)
 

@@ -232,7 +232,7 @@ def assert_failed(rc: int, err: str, out: Path, *fragments: str) -> None:
 def test_missing_file(tmp_path, capsys):
     out = tmp_path / "out"
     rc, err = prepare(capsys, out, "wmt", {"type": "text", "max_len": 51, "num_train": 5, "num_test": 5}, tmp_path / "nope.txt")
-    assert_failed(rc, err, out, f"{tmp_path / 'nope.txt'}: file not found", "`source`", "datasets.wmt")
+    assert_failed(rc, err, out, f"{tmp_path / 'nope.txt'}: corpus file not found", "`source`", "datasets.wmt")
 
 
 def test_truncated_gz(tmp_path, capsys):
@@ -422,10 +422,12 @@ def test_num_test_all_needs_a_test_source_and_bad_values_are_named(tmp_path, cap
 # ---------------------------------------------------------------- what the stage says (issue #15)
 
 @pytest.mark.parametrize("settings,message", [
-    ({"max_len": "x"}, "config.yaml: datasets.mine.num_test must be set"),
+    # num_train and num_test have defaults (every sentence; 10% test): the bad max_len is what is named
+    ({"max_len": "x"}, "config key 'datasets.mine.max_len': 'x' is not of type 'integer' [longest sentence kept, in "
+     "tokens (default 40; paper: WMT 51, COCO 32); also the padded length of train.txt/test.txt]"),
     ({"max_len": "x", "num_train": 3, "num_test": 1},
-     "config key 'datasets.mine.max_len': 'x' is not of type 'integer' "
-     "[longest sentence kept, in tokens; also the padded length of train.txt/test.txt]"),
+     "config key 'datasets.mine.max_len': 'x' is not of type 'integer' [longest sentence kept, in "
+     "tokens (default 40; paper: WMT 51, COCO 32); also the padded length of train.txt/test.txt]"),
     ({"max_len": 5, "num_train": 1.5, "num_test": 1}, "config key 'datasets.mine.num_train': 1.5 is not an integer "
                                                       "(write it without '.0')"),
     ({"max_len": 5, "num_train": 3, "num_test": 1, "lowercase": "yes"}, "config key 'datasets.mine.lowercase': 'yes' "
@@ -448,10 +450,10 @@ def test_prepare_says_which_filter_dropped_how_many_lines(tmp_path, capsys):
     out = tmp_path / "out"
     rc, err = prepare_stage(capsys, src, out, min_freq=2, min_len=3, max_len=6, max_bad_lines=0.1)
     assert rc == 2 and len(err) == 2, err
-    assert err[0].startswith(f"leakgan prepare: warning: {src}: skipping 1 of 35 lines that are not valid UTF-8")
+    assert err[0].startswith(f"leakgan prepare: warning: {src}: skipping 1 of 35 bad lines (1 not valid UTF-8, first at line 35")
     assert err[1] == (f"leakgan prepare: error: {src}: only 20 sentences are left after filtering (min_freq=2, "
                       "min_len=3, max_len=6): of 35 lines 3 were empty, 2 had a word under min_freq, 4 were too short, "
-                      "5 too long, 0 of the wrong poem shape, 1 not UTF-8; 20 passed; fewer than the 40 asked for: "
+                      "5 too long, 0 of the wrong poem shape, 1 not UTF-8, 0 with control characters; 20 passed; fewer than the 40 asked for: "
                       "lower datasets.mine.num_train / num_test or loosen the filters")
     assert_nothing_written(out)
 
@@ -463,7 +465,7 @@ def test_prepare_breakdown_counts_poem_shapes(tmp_path, capsys):
     out = tmp_path / "out"
     rc, err = prepare_stage(capsys, src, out, name="poems", pre_tokenizer="char", max_len=24, poem_shape=[4, 5])
     assert_one_line(rc, err, "prepare", "of 5 lines 0 were empty, 0 had a word under min_freq, 0 were too short, "
-                                        "0 too long, 2 of the wrong poem shape, 0 not UTF-8; 3 passed", exact=False)
+                                        "0 too long, 2 of the wrong poem shape, 0 not UTF-8, 0 with control characters; 3 passed", exact=False)
     assert_nothing_written(out)
 
 

@@ -26,7 +26,7 @@ def test_latin1_corpus_above_the_threshold_stops_naming_line_and_encoding(tmp_pa
     out = tmp_path / "out"
     rc, err = prepare(capsys, src, out)
     assert_one_line(rc, err, "prepare",
-                    f"{src}: 500 of 1000 lines (50%) are not valid UTF-8, first at line 2 (probably Latin-1/cp1252); "
+                    f"{src}: 500 of 1000 lines (50%) are bad (500 not valid UTF-8, first at line 2 (probably Latin-1/cp1252)); "
                     "re-encode the file as UTF-8 (e.g. `iconv -f CP1252 -t UTF-8 FILE > FILE.utf8`), "
                     "or raise datasets.mine.max_bad_lines (now 0.001) to skip them")
     assert_nothing_written(out)
@@ -39,8 +39,8 @@ def test_latin1_lines_below_the_threshold_warn_and_are_counted(tmp_path, capsys)
     src.write_bytes("".join(l + "\n" for l in lines).encode("latin-1"))
     rc, err = prepare(capsys, src, tmp_path / "out")
     assert rc == 0, err
-    assert err[0] == (f"leakgan prepare: warning: {src}: skipping 1 of 2000 lines that are not valid UTF-8, "
-                      "first at line 1501 (probably Latin-1/cp1252); counted in stats.json "
+    assert err[0] == (f"leakgan prepare: warning: {src}: skipping 1 of 2000 bad lines (1 not valid UTF-8, "
+                      "first at line 1501 (probably Latin-1/cp1252)); counted in stats.json "
                       "(the limit is datasets.mine.max_bad_lines = 0.001)")
     stats = json.loads((tmp_path / "out" / "stats.json").read_text(encoding="utf-8"))
     assert stats["invalid_utf8"] == 1 and stats["first_invalid_utf8_line"] == 1501
@@ -53,7 +53,7 @@ def test_zero_bad_lines_allowed_stops_at_the_first(tmp_path, capsys):
     src = tmp_path / "one_bad.txt"
     src.write_bytes("".join(l + "\n" for l in lines).encode("latin-1"))
     rc, err = prepare(capsys, src, tmp_path / "out", max_bad_lines=0)
-    assert_one_line(rc, err, "prepare", f"{src}: 1 of 2000 lines (0.05%) are not valid UTF-8, first at line 1501",
+    assert_one_line(rc, err, "prepare", f"{src}: 1 of 2000 lines (0.05%) are bad (1 not valid UTF-8, first at line 1501 (probably Latin-1/cp1252)); ",
                     exact=False)
     assert_nothing_written(tmp_path / "out")
 
@@ -67,7 +67,7 @@ def test_bad_lines_are_numbered_in_the_file_across_blocks(tmp_path, monkeypatch)
     settings = CorpusSettings.from_block("mine", {"max_len": 10, "num_train": 5, "num_test": 5, "max_bad_lines": 0.001})
     from leakgan.data.corpus import count_words
 
-    with pytest.raises(UserError, match=re.escape(f"{src}: 2 of 500 lines (0.4%) are not valid UTF-8, first at line 334 ")):
+    with pytest.raises(UserError, match=re.escape(f"{src}: 2 of 500 lines (0.4%) are bad (2 not valid UTF-8, first at line 334 ")):
         count_words(src, settings, progress=False)
 
 
@@ -82,8 +82,8 @@ def test_the_encoding_of_bad_lines_is_guessed(tmp_path, capsys, line, guess, fix
     src = tmp_path / "mixed.txt"
     src.write_bytes("".join(s + "\n" for s in SENTENCES[:99]).encode() + line + b"\n")
     rc, err = prepare(capsys, src, tmp_path / "out")
-    assert_one_line(rc, err, "prepare", f"{src}: 1 of 100 lines (1%) are not valid UTF-8, first at line 100 "
-                                        f"(probably {guess}); ", exact=False)
+    assert_one_line(rc, err, "prepare", f"{src}: 1 of 100 lines (1%) are bad (1 not valid UTF-8, first at line 100 "
+                                        f"(probably {guess})); ", exact=False)
     assert fix in err[0]
     assert_nothing_written(tmp_path / "out")
 

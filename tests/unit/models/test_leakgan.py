@@ -6,12 +6,11 @@ import pytest
 import torch
 
 from leakgan import registry
-from leakgan.config import semantics
 from leakgan.errors import UserError
 from leakgan.models.discriminator import DiscriminatorConfig
 from leakgan.models.leakgan import (GeneratorConfig, LeakGANModel, intrinsic_reward, manager_loss,
                                       segment_goals, worker_loss)
-from leakgan.train.leakgan import build_model
+from leakgan.train.leakgan import FIRST_TOKENS, build_model
 
 LeakGANSettings = registry.get("leakgan").settings
 
@@ -203,7 +202,7 @@ def test_first_tokens_temperature_changes_exactly_the_first_two_steps():
 
     plain = model.trace(3, 1.0, torch.Generator(), sampler=recorder("plain"))
     first = model.trace(3, 1.0, torch.Generator(), sampler=recorder("first"), first_temperature=0.5,
-                        first_tokens=semantics.FIRST_TOKENS)
+                        first_tokens=FIRST_TOKENS)
     assert torch.equal(plain.tokens, first.tokens)
     for t, (a, b) in enumerate(zip(seen["plain"], seen["first"])):
         if t < 2:

@@ -97,8 +97,8 @@ def test_cli_skips_figure_3_on_synthetic_data_with_one_line(tmp_path, capsys):
     assert (out / "figure5.png").read_bytes()[:8] == PNG_MAGIC
     assert main(["figures", str(dataset), "--figure", "3", "--out", str(out)]) == 2
     assert capsys.readouterr().err == (
-        "leakgan figures: error: Figure 3 needs real text and samples of LeakGAN and of seqgan or rankgan or "
-        "seqgan_rescaled; got synthetic data and models mle, leakgan, seqgan, rankgan\n")
+        "leakgan figures: error: Figure 3 needs real text and samples of LeakGAN and of seqgan or seqgan_rescaled or "
+        "rankgan; got synthetic data and models mle, leakgan, seqgan, rankgan\n")
 
 
 def test_cli_skips_figure_3_without_a_baseline(tmp_path, capsys):
@@ -107,7 +107,7 @@ def test_cli_skips_figure_3_without_a_baseline(tmp_path, capsys):
     assert main(["figures", str(dataset), "--models", "mle,leakgan", "--out", str(out), "--traces", "1"]) == 0
     assert capsys.readouterr().err == (
         "leakgan figures: Figure 3 skipped: Figure 3 needs the samples of LeakGAN and of a baseline "
-        f"(seqgan, rankgan, seqgan_rescaled) in {dataset / f'seed{SEED}'}\n")
+        f"(seqgan, seqgan_rescaled, rankgan) in {dataset / f'seed{SEED}'}\n")
     assert sorted(p.name for p in out.iterdir()) == ["figure4.png", "figure5.png"]
 
 

@@ -17,7 +17,7 @@ def _args(results, **kw):
 
 
 def test_run_writes_markdown_with_samples_from_beside_bleu_json(tmp_path):
-    bleu = tmp_path / "results" / "wmt" / "bleu.json"
+    bleu = tmp_path / "results" / "wmt" / "seed7" / "bleu.json"  # one seed's results (bleu_result's seed)
     bleu.parent.mkdir(parents=True)
     bleu.write_text(json.dumps(bleu_result()))
     for sub, name in [("mle", "samples.txt"), ("leakgan", "samples.txt"), ("leakgan", "samples.matched.txt")]:
@@ -36,10 +36,10 @@ def test_run_writes_markdown_with_samples_from_beside_bleu_json(tmp_path):
 
 
 def test_run_errors_are_one_line(tmp_path):
-    bleu = tmp_path / "wmt" / "bleu.json"
-    bleu.parent.mkdir()
+    bleu = tmp_path / "wmt" / "seed7" / "bleu.json"
+    bleu.parent.mkdir(parents=True)
     bleu.write_text(json.dumps(bleu_result()))
-    with pytest.raises(UserError, match=r"samples.txt: samples file not found; run the evaluate stage for wmt/mle"):
+    with pytest.raises(UserError, match=r"seed7/mle/samples.txt: samples file not found; run the evaluate stage for wmt/mle"):
         run(_args([bleu], markdown=str(tmp_path / "t.md")))
     # text datasets have curves too (BLEU-2); this bleu.json has none to draw
     with pytest.raises(UserError, match="wmt: no training curve with BLEU-2 against the test set in the results file"):

@@ -65,13 +65,14 @@ def data(pretrained, tmp_path):
 def resolved_block(**overrides) -> dict:
     """The default `leakgan` block with its null keys filled from its semantics, as the workflow passes it to a
     stage (these stages see no oracle: the text resolution), then `overrides`."""
-    return {**resolve_block(base_block("leakgan"), "text"), **overrides}
+    return {**resolve_block(base_block("leakgan"), "text", "leakgan"), **overrides}
 
 
 def stage_args(folder: Path, **kw) -> argparse.Namespace:
     base = dict(model="leakgan", settings=json.dumps(resolved_block(**TINY)), train=str(folder / "train.txt"),
                 test=str(folder / "test.txt"), vocab=str(folder / "vocab.json"), oracle=None, seed=3, device="cpu",
-                threads=0, training=json.dumps({"validation_fraction": 0.05, "select": "best_validation"}))
+                threads=0, training=json.dumps({"validation_fraction": 0.05, "select": "best_validation"}),
+                checkpoint_dir=None)
     return argparse.Namespace(**{**base, **kw})
 
 

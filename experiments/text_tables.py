@@ -1,0 +1,145 @@
+"""The paper's Tables 2 and 3 on equal footing: all five models on real text, several seeds, one command each.
+
+Run (from the repository root; each about two hours on 2 CPU cores at the default schedule):
+    python experiments/text_tables.py --dataset coco > experiments/out/coco_table.txt 2>&1
+    python experiments/text_tables.py --dataset wmt_benchmark > experiments/out/news_table.txt 2>&1
+    python experiments/text_tables.py --dataset coco --smoke     # the whole path at tiny sizes
+
+The experiment is the pipeline itself, as experiments/frontier.py: this
+script writes a config overlay (printed at the top: the data and the
+schedule), runs `snakemake` in a work folder (experiments/out/<dataset>/) for
+results/<dataset>/bleu.json, the frontier figure and Figure 3, then prints the
+report's tables: BLEU-2..5 beside the paper's, self-BLEU, NLL-test, the LM
+score and the Fréchet distance (under the dataset's reference LM) and the
+reverse-LM score, each as mean ± std over the seeds with Welch's p against
+LeakGAN; the frontier; every model at equal diversity; the budgets.
+
+Data (../shared/data relative to the repository root, or --shared PATH):
+- coco: the COCO benchmark's caption files (train_captions.txt, test_captions.txt; recipes/coco-local.yaml).
+- wmt_benchmark: the EMNLP2017 News benchmark sentences (news/news_sentences.txt, its 10,000-sentence
+  split): 90% train, 10% test, every word kept.
+Every model gets the same budget of generator updates: MLE `--epochs` epochs; each GAN `--epochs - 1`
+epochs of MLE pretraining and one adversarial phase of as many generator steps as one epoch has batches
+(`--adversarial-epochs` epochs of g_steps steps), with the reduced D of the other experiments.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import shutil
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "experiments"))
+
+from frontier import REDUCED_D, run_workflow  # noqa: E402
+from leakgan.report.render import markdown_table, run_note  # noqa: E402
+from leakgan.report.tables import all_tables  # noqa: E402
+
+ALL_MODELS = ["mle", "seqgan", "seqgan_rescaled", "rankgan", "leakgan"]
+DEFAULT_SHARED = ROOT.parent / "shared" / "data"
+TEMPERATURES = [1.0, 0.8, 0.67, 0.5]
+BATCH = 64
+
+
+def dataset_block(name: str, shared: Path) -> tuple[dict, int]:
+    """The dataset's config block and its number of training sentences (for the budget)."""
+    if name == "coco":
+        train, test = shared / "coco" / "train_captions.txt", shared / "coco" / "test_captions.txt"
+        for path in (train, test):
+            if not path.is_file():
+                sys.exit(f"text_tables.py: {path} not found; pass --shared PATH (the folder with coco/ and news/)")
+        return ({"source": str(train), "test_source": str(test), "format": "text", "min_freq": 1, "num_train": "all",
+                 "num_test": "all"}, 9997)
+    news = shared / "news" / "news_sentences.txt"
+    if not news.is_file():
+        sys.exit(f"text_tables.py: {news} not found; pass --shared PATH (the folder with coco/ and news/)")
+    return ({"source": str(news), "test_source": None, "format": "text", "min_freq": 1, "num_train": "all",
+             "num_test": 1000}, 9000)
+
+
+def overlay(a: argparse.Namespace) -> dict:
+    """The config the experiment runs: the data, models, seeds, temperatures and the equal-budget schedule."""
+    block, sentences = dataset_block(a.dataset, Path(a.shared))
+    if a.smoke:
+        return {"scale": "smoke", "models": a.models, "seeds": a.seeds[:2], "datasets": {a.dataset: block},
+                "evaluate": {"temperatures": [1.0, 0.5], "reverse_lm": {"temperatures": [1.0]}},
+                "report": {"datasets": [a.dataset], "num_samples": 3}}
+    steps = math.ceil(sentences * (1 - 0.05) / BATCH)  # one epoch's generator updates (5% held out for selection)
+    g_steps = max(1, steps // a.adversarial_epochs)
+    schedule = {"pretrain_epochs": a.epochs - 1, "pretrain_d_steps": 2, "d_epochs": 1, "num_negatives": 2000,
+                "adversarial_epochs": a.adversarial_epochs, "g_steps": g_steps, "d_steps": 1, "rollout_num": 4,
+                "checkpoint_every": 1, "eval_every": a.adversarial_epochs, "eval_samples": 1000, "batch_size": BATCH}
+    return {
+        "scale": "paper",
+        "models": a.models,
+        "seeds": a.seeds,
+        "datasets": {a.dataset: block},
+        "evaluate": {"num_samples": a.samples, "batch_size": 1000, "temperatures": TEMPERATURES,
+                     "test_sequences": None,
+                     "lm": {"emb_dim": 128, "hidden_dim": 128, "batch_size": 64, "lr": 0.005, "max_epochs": 10,
+                            "patience": 2, "validation_fraction": 0.1},
+                     "reverse_lm": {"samples": a.samples, "temperatures": None, "emb_dim": 64, "hidden_dim": 64,
+                                    "batch_size": 64, "lr": 0.005, "max_epochs": 5, "patience": 2,
+                                    "validation_fraction": 0.1}},
+        "training": {"validation_fraction": 0.05, "select": "best_validation", "keep_checkpoints": "last"},
+        "report": {"datasets": [a.dataset], "num_samples": 5},
+        "mle": {"epochs": a.epochs, "eval_every": 1, "curve_samples": 1000, "batch_size": BATCH},
+        **{name: {**REDUCED_D, **schedule} for name in ("seqgan", "seqgan_rescaled", "rankgan")},
+        "leakgan": {**REDUCED_D, "pretrain_rounds": 1, "pretrain_d_steps": 2, "pretrain_g_epochs": a.epochs - 1,
+                    "d_epochs": 1, "num_negatives": 2000, "adversarial_epochs": a.adversarial_epochs,
+                    "g_steps": g_steps, "d_steps": 1, "rollout_num": 4, "mle_every": 0, "checkpoint_every": 1,
+                    "eval_every": a.adversarial_epochs, "eval_samples": 1000, "batch_size": BATCH},
+    }
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--dataset", choices=["coco", "wmt_benchmark"], required=True)
+    p.add_argument("--shared", default=str(DEFAULT_SHARED), help="the folder holding coco/ and news/")
+    p.add_argument("--models", nargs="+", default=ALL_MODELS)
+    p.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3])
+    p.add_argument("--epochs", type=int, default=4, help="MLE epochs; the GANs pretrain one fewer")
+    p.add_argument("--adversarial-epochs", type=int, default=4,
+                   help="adversarial epochs, which share one epoch's worth of generator steps")
+    p.add_argument("--samples", type=int, default=2000, help="samples per model, seed and α")
+    p.add_argument("--cores", type=int, default=2)
+    p.add_argument("--workdir", default=None, help="default experiments/out/<dataset>")
+    p.add_argument("--smoke", action="store_true", help="tiny sizes: checks the whole path (numbers mean nothing)")
+    a = p.parse_args()
+
+    workdir = Path(a.workdir or ROOT / "experiments" / "out" / a.dataset)
+    workdir.mkdir(parents=True, exist_ok=True)
+    config = overlay(a)
+    (workdir / "tables.yaml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    print(f"# {a.dataset}: the paper's table on equal footing (experiments/text_tables.py)\n")
+    print("Schedule (config overlay on config.yaml):\n")
+    print("```yaml\n" + yaml.safe_dump(config, sort_keys=False).rstrip() + "\n```\n", flush=True)
+    figures = [f"results/report/{a.dataset}/frontier.png", f"results/report/{a.dataset}/bleu_curve.png"]
+    if "leakgan" in a.models and set(a.models) & {"seqgan", "rankgan", "seqgan_rescaled"}:
+        figures.append(f"results/report/{a.dataset}/figure3.png")
+    code, wall = run_workflow(workdir, workdir / "tables.yaml", [f"results/{a.dataset}/bleu.json", *figures], a.cores)
+    if code != 0:
+        return code
+    result = json.loads((workdir / f"results/{a.dataset}/bleu.json").read_text(encoding="utf-8"))
+    lm = json.loads((workdir / f"results/{a.dataset}/lm/reference.json").read_text(encoding="utf-8"))
+    print(f"Wall time of the run: {wall / 60:.1f} min ({run_note(result)})")
+    print(f"Reference LM: test NLL {lm['test_nll']:.3f} per token after {lm['epochs']} epochs "
+          f"({lm['parameters']:,} parameters)\n")
+    for title, header, rows in all_tables(result):
+        print(f"## {title}\n")
+        print("\n".join(markdown_table(header, rows)) + "\n")
+    for figure in figures:
+        target = ROOT / "experiments" / "out" / f"{a.dataset}_{Path(figure).name}"
+        shutil.copyfile(workdir / figure, target)
+        print(f"Figure: {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
