@@ -62,17 +62,20 @@ def test_frontier_smoke_runs_two_seeds_through_the_pipeline(tmp_path, synthetic_
 
 
 def test_adversarial_ablation_smoke_trains_every_arm_from_one_pretraining(tmp_path, synthetic_run):
-    """One seed: the five arms share one LeakGAN pretraining and each prints its row."""
+    """One seed: the nine arms share one LeakGAN pretraining and each prints its row."""
     copy_run(synthetic_run, tmp_path / "work", *synthetic_chains("mle", "leakgan", "leakgan_constant"))
     out = smoke("experiments/adversarial_ablation.py", "--workdir", str(tmp_path / "work"), "--seeds", "42", timeout=900)
     result = json.loads((tmp_path / "work/results/synthetic-20/nll.json").read_text())
-    arms = ("leakgan_authors", "leakgan_authors_a1", "leakgan_mle", "leakgan_constant")
+    arms = ("leakgan_authors", "leakgan_authors_a1", "leakgan_mle", "leakgan_constant", "leakgan_no_leak",
+            "leakgan_random_d", "leakgan_authors_first_a1", "leakgan_authors_neg_a1")
     assert set(result["models"]) >= {"mle", "leakgan", *arms}
     assert result["labels"]["leakgan_authors"] == "LeakGAN (authors' update)"
     run = tmp_path / "work/results/synthetic-20/seed42"
     assert sorted(p.parent.name for p in run.glob("*/pretrain.pt")) == ["leakgan", "mle"]
     assert sorted(p.parent.name for p in run.glob("*/adversarial.pt")) == sorted(["leakgan", *arms])
     for label in ("(a) paper's update", "(b) authors' update", "(c) authors' update, α = 1",
-                  "(d) MLE continuation", "(e) constant reward"):
+                  "(d) MLE continuation", "(e) constant reward", "(f) leak removed: MANAGER reads zeros",
+                  "(f') leak removed: a frozen random D's feature", "(g) authors', first tokens at α = 1",
+                  "(h) authors', negatives at α = 1"):
         assert lines_matching(rf"\| {re.escape(label)} \| {NUMBER} \| - \| {NUMBER} \| {NUMBER} \| ", out), label
     assert lines_matching(r"\| LeakGAN \(authors' update\) \| 0\.6667 \| ", out)

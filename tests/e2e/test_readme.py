@@ -17,14 +17,18 @@ pytestmark = pytest.mark.slow
 
 
 def make_run_commands() -> list[list[str]]:
-    """The recipe lines of the Makefile's `run` target, as argument lists (make variables filled in)."""
+    """The recipe lines of the Makefile's `run` target, as argument lists (make variables filled in; `@echo`
+    lines left out)."""
     lines = (REPO / "Makefile").read_text().splitlines()
+    variables = dict(re.match(r"^([A-Z]+)\s*:=\s*(.*)$", line).groups() for line in lines
+                     if re.match(r"^[A-Z]+\s*:=", line))
     start = next(i for i, line in enumerate(lines) if line.startswith("run:"))
     recipe = []
     for line in lines[start + 1:]:
         if not line.startswith("\t"):
             break
-        recipe.append(line.strip())
+        if not line.strip().startswith("@"):
+            recipe.append(line.strip().replace("$(SNAKEMAKE)", variables["SNAKEMAKE"]))
     commands = []
     for line in recipe:
         words = shlex.split(line)
@@ -54,14 +58,18 @@ def shape(line: str) -> list[str]:
 def test_make_run_prints_the_table_the_readme_shows(tmp_path, synthetic_run):
     workdir = copy_run(synthetic_run, tmp_path / "run")
     commands = make_run_commands()
-    assert [c[0] for c in commands] == ["snakemake", "leakgan"]
-    snake, table = commands
-    assert "scale=demo" in snake and table[1:] == ["table", "results/synthetic-20/nll.json"]
-    snake = [("scale=smoke" if w == "scale=demo" else w) for w in snake]
-    # the profile path is relative to the repository, the results to the work folder
-    snake = [str(REPO / w) if w.startswith("profiles/") else w for w in snake]
-    snake[1:1] = ["-s", str(REPO / "Snakefile"), "-d", str(workdir)]
-    subprocess.run(snake, cwd=workdir, env=tool_env(), check=True, capture_output=True, timeout=900)
+    assert [c[0] for c in commands] == ["snakemake", "snakemake", "leakgan"]
+    *snakes, table = commands
+    assert all("scale=demo" in snake for snake in snakes) and table[1:] == ["table", "results/synthetic-20/nll.json"]
+    assert snakes[0][-2:] == ["results/synthetic-20/nll.json", "report"]
+    assert snakes[1][-4:] == ["--report", "results/report.html", "--", "report"]
+    for snake in snakes:
+        snake = [("scale=smoke" if w == "scale=demo" else w) for w in snake]
+        # the profile path is relative to the repository, the results to the work folder
+        snake = [str(REPO / w) if w.startswith("profiles/") else w for w in snake]
+        snake[1:1] = ["-s", str(REPO / "Snakefile"), "-d", str(workdir)]
+        subprocess.run(snake, cwd=workdir, env=tool_env(), check=True, capture_output=True, timeout=900)
+    assert (workdir / "results" / "report.html").read_bytes().startswith(b"<!DOCTYPE html>")
     printed = subprocess.run(table, cwd=workdir, env=tool_env(), check=True, capture_output=True, text=True,
                              timeout=120).stdout.splitlines()
     expected = readme_table()

@@ -58,7 +58,7 @@ def test_nll_json_has_every_field(synthetic_run):
     assert result["dataset"] == "synthetic-20"
     assert result["scale"] == "smoke" and result["seeds"] == [42] and result["data_seed"] == 42
     assert result["seq_len"] == 20
-    assert result["training"] == {"validation_fraction": 0.05, "select": "best_validation"}
+    assert result["training"] == {"validation_fraction": 0.05, "select": "best_validation", "keep_checkpoints": "all"}
     one_seed = json.loads((synthetic_run / f"results/synthetic-20/{RUN}/nll.json").read_text())
     assert one_seed["seed"] == 42 and one_seed["models"]["mle"]["oracle_nll"] == result["models"]["mle"]["oracle_nll"]
     # every model and the arm, each GAN of α != 1 also at the matched α
@@ -78,8 +78,11 @@ def test_nll_json_has_every_field(synthetic_run):
     assert result["equal_diversity"]["mle"]["temperature"] == 1.0
     # budgets: deterministic counts from the checkpoints, wall times from the jobs' benchmark files
     mle_budget = result["models"]["mle"]["budget"]
-    assert mle_budget["pretrain"]["epochs"] == 2 and mle_budget["pretrain"]["generator_updates"] == 2 * 5  # 285 / 64
-    assert mle_budget["pretrain"]["training_tokens"] == 2 * 285 * 20  # 300 sequences less 15 held out
+    assert mle_budget["pretrain"]["epochs"] == 3 and mle_budget["pretrain"]["generator_updates"] == 3 * 9  # 285 / 32
+    assert mle_budget["pretrain"]["training_tokens"] == 3 * 285 * 20  # 300 sequences less 15 held out
+    # equal budgets at smoke scale: LeakGAN's 2 pretraining epochs of 9 updates and 3 adversarial epochs of 3
+    gan_budget = result["models"]["leakgan"]["budget"]
+    assert (gan_budget["pretrain"]["generator_updates"], gan_budget["adversarial"]["generator_updates"]) == (18, 9)
     assert set(mle_budget["wall_time_s"]) >= {"pretrain", "sample", "evaluate", "frontier"}
     assert set(result["models"]["leakgan"]["budget"]) >= {"pretrain", "adversarial", "wall_time_s"}
     # provenance: the code, the libraries, each model's resolved settings and the data
@@ -103,12 +106,12 @@ def test_nll_json_has_every_field(synthetic_run):
         for key in ("oracle_nll", "nll_test"):
             assert math.isfinite(scores[key]) and scores[key] > 0, (name, key)
     curve = result["models"]["mle"]["curve"]
-    assert [p["epoch"] for p in curve] == [0, 1, 2]
+    assert [p["epoch"] for p in curve] == [0, 1, 2, 3]
     assert all(math.isfinite(p[k]) for p in curve for k in ("oracle_nll", "nll_test", "nll_valid"))
     stages = [p["stage"] for p in result["models"]["leakgan"]["curve"]]
     assert stages[0] == "pretrain" and stages[-1] == "adversarial"
     adversarial = [p for p in result["models"]["leakgan"]["curve"] if p["stage"] == "adversarial"]
-    assert [p["epoch"] for p in adversarial] == [1, 2]
+    assert [p["epoch"] for p in adversarial] == [1, 2, 3]
     assert all(math.isfinite(p["oracle_nll"]) for p in adversarial)
     # The real data is the oracle's own distribution: it scores best under the oracle.
     assert result["models"]["real"]["oracle_nll"] < result["models"]["mle"]["oracle_nll"]
@@ -177,14 +180,14 @@ def test_killed_training_job_leaves_no_complete_looking_output(tmp_path, synthet
            *long_run, "--", TARGET]
     proc = subprocess.Popen(cmd, cwd=tmp_path, env=tool_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     log = tmp_path / f"logs/synthetic-20/{RUN}/mle/pretrain.log"
-    curve = tmp_path / f"results/synthetic-20/{RUN}/mle/pretrain.jsonl"
+    curve = tmp_path / f"results/synthetic-20/{RUN}/mle/pretrain.jsonl.part"  # the live curve, until the stage ends
     deadline = time.time() + 120
     victim = None
     live_curve = []
     while time.time() < deadline and victim is None:
         time.sleep(0.5)
         if log.exists() and "epoch/s" in log.read_text():  # training is past its first epoch
-            # the curve file grows while the job runs: the epoch-0 point is there already
+            # the live curve grows while the job runs: the epoch-0 point is there already
             live_curve = [json.loads(line) for line in curve.read_text().splitlines()]
             for child in psutil.Process(proc.pid).children(recursive=True):
                 cmdline = child.cmdline()

@@ -66,12 +66,13 @@ def test_the_report_of_the_coco_run_has_its_tables_curves_frontier_and_figures_4
 
 
 def test_figure_3_of_the_coco_run_with_smaller_length_buckets(coco_run, tmp_path, capsys):
-    # 200 smoke samples per model hold no length bucket of 20 sentences of LeakGAN and a baseline (the default)
+    # 200 smoke samples per model hold no length bucket of 201 sentences of LeakGAN and a baseline
     from leakgan.cli import main
 
-    assert main(["figures", str(coco_run / "results" / "coco"), "--figure", "3", "--min-count", "20",
-                 "--out", str(tmp_path / "default")]) == 2
-    assert "no length bucket holds 20 sentences" in capsys.readouterr().err
+    assert main(["figures", str(coco_run / "results" / "coco"), "--figure", "3", "--min-count", "201",
+                 "--out", str(tmp_path / "none")]) == 2
+    assert "no length bucket holds 201 sentences" in capsys.readouterr().err
+    assert not (tmp_path / "none" / "figure3.png").exists()
     assert main(["figures", str(coco_run / "results" / "coco"), "--figure", "3", "--min-count", "5",
                  "--out", str(tmp_path)]) == 0
     assert (tmp_path / "figure3.png").read_bytes()[:8] == PNG_MAGIC

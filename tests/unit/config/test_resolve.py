@@ -172,3 +172,19 @@ def test_fresh_oracle_positives_on_text_are_refused():
     with pytest.raises(ConfigError) as err:
         cfg.load(overrides={"datasets": {"coco": {"models": ["leakgan"], "leakgan": {"positives": "fresh_oracle"}}}})
     assert "positives': fresh_oracle needs an oracle, and coco is real text; use train" in str(err.value)
+
+
+@pytest.mark.parametrize("overrides, message", [
+    # a 23-digit seed used to reach Snakemake's wildcards (a PeriodicWildcardError, not a config error)
+    ({"seeds": [12345678901234567890123]},
+     "config key 'seeds.0': 12345678901234567890123 is greater than the maximum of 4294967295"),
+    ({"seeds": [-1]}, "config key 'seeds.0': -1 is less than the minimum of 0"),
+    ({"datasets": {"synthetic-20": {"seeds": [2 ** 32]}}},
+     "config key 'datasets.synthetic-20.seeds.0': 4294967296 is greater than the maximum of 4294967295"),
+    ({"seed": 2 ** 32}, "config key 'seed': 4294967296 is greater than the maximum of 4294967295"),
+])
+def test_seeds_outside_0_to_2_32_minus_1_are_one_line(overrides, message):
+    with pytest.raises(ConfigError) as info:
+        cfg.resolve(read_yaml(DEFAULT_CONFIG), overrides)
+    assert str(info.value).startswith(message)
+    assert cfg.resolve(read_yaml(DEFAULT_CONFIG), {"seeds": [2 ** 32 - 1]})["seeds"] == [2 ** 32 - 1]
