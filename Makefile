@@ -28,14 +28,24 @@ run: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/leakgan table results/synthetic-20/nll.json
 	@echo "The report (tables, training curves, the frontier, Figures 4 and 5): results/report.html"
 
+# Tests run on TEST_WORKERS pytest-xdist workers (2 cores: 2; 0 runs them in the pytest process itself).
+TEST_WORKERS ?= 2
+
+# Every tier: unit, workflow (dry runs, lint) and e2e (whole smoke runs); a few minutes. The e2e tier's shared
+# runs start in the background at once and are made while the other tests run (tests/e2e/conftest.py).
 test: $(STAMP)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q --durations=15
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q --durations=15 -n $(TEST_WORKERS) --dist worksteal
+
+# The fast tiers only: the package's unit tests and the workflow's dry runs and checks (no training run); a test
+# file stays on one worker, so its module fixtures are made once.
+test-fast: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q --durations=15 -n $(TEST_WORKERS) --dist loadfile tests/unit tests/workflow
 
 # The workflow on a one-node SLURM cluster started on this machine (needs root: it installs
 # slurm-wlm and munge with apt-get when missing); 10 to 25 minutes on 2 cores.
 test-cluster: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[test,slurm]"
-	LEAKGAN_CLUSTER_TEST=1 PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q -m cluster --durations=10 tests/test_cluster.py
+	LEAKGAN_CLUSTER_TEST=1 PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -q -m cluster --durations=10 tests/cluster/test_cluster.py
 
 clean-results:
 	rm -rf results logs checkpoints benchmarks/out .snakemake

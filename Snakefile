@@ -14,6 +14,7 @@ sys.path.insert(0, workflow.basedir)
 import leakgan.config.resolve
 import leakgan.config.yaml_files
 import leakgan.data.sources
+import leakgan.devices
 from leakgan.errors import UserError
 
 
@@ -37,8 +38,8 @@ except UserError as _exc:
     sys.exit(1)
 config.clear()
 config.update(_effective)
-# local jobs inherit it: how many of them may share one GPU (leakgan.devices); SLURM jobs get their own GPU
-os.environ["LEAKGAN_CHAINS_PER_GPU"] = str(config["resources"]["chains_per_gpu"])
+# local jobs inherit it: how many of them may share one GPU; SLURM jobs get their own GPU
+leakgan.devices.share_gpus(config["resources"]["chains_per_gpu"])
 
 
 include: "workflow/rules/common.smk"

@@ -42,7 +42,10 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from leakgan.train.leakgan import LeakGANRun, LeakGANSettings, adversarial_step, build_model, mle_epoch  # noqa: E402
+from leakgan import registry  # noqa: E402
+from leakgan.train.leakgan import LeakGANRun, adversarial_step, build_model, mle_epoch  # noqa: E402
+
+LeakGANSettings = registry.get("leakgan").settings
 
 DEMO_SETTINGS = dict(dis_emb_dim=32, filter_sizes=[1, 2, 3, 4, 5, 10, 15, 20], num_filters=[32] * 8)
 # --smoke: tiny sizes that take seconds (the timings and the ratio mean nothing).

@@ -121,7 +121,10 @@ def measure_kind(kind: str, shape: dict, device, batches: int, smoke: bool, g_st
     from leakgan.models.oracle import Oracle
     from leakgan.train import seqgan
     from leakgan.train.discriminator import DiscriminatorStep, discriminator_config
-    from leakgan.train.leakgan import LeakGANRun, LeakGANSettings, adversarial_step, build_model, mle_step
+    from leakgan import registry
+    from leakgan.train.leakgan import LeakGANRun, adversarial_step, build_model, mle_step
+
+    LeakGANSettings = registry.get("leakgan").settings
 
     T, V, N = shape["seq_len"], shape["vocab"], shape["num_train"]
     gen = torch.Generator().manual_seed(0)

@@ -66,8 +66,10 @@ def overlay(a: argparse.Namespace) -> dict:
     if oracle is None and not a.smoke:
         sys.exit(f"adversarial_ablation.py: the standard oracle is not at {a.oracle}; pass --oracle PATH")
     if a.smoke:
+        # the smoke scale's schedule as it is (its interleaved MLE epoch included): a smoke run reuses the chains
+        # (LeakGAN's, the constant-reward arm's) that a smoke pipeline of the same seed already trained
         return {"scale": "smoke", "models": models, "seeds": a.seeds[:2],
-                "evaluate": {"temperatures": list(ALPHAS)}, "leakgan": {"mle_every": 0},
+                "evaluate": {"temperatures": list(ALPHAS)},
                 "datasets": {"synthetic-20": {"oracle_params": None}}}
     return {
         "scale": "paper",

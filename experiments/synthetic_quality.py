@@ -11,10 +11,10 @@ Needs the standard oracle (SeqGAN / LeakGAN / Texygen `target_params.pkl`) at
 it is absent). The data are drawn as the pipeline's oracle stage draws them
 (10,000 train + 10,000 test sequences of 20 tokens, vocab 5,000, the
 "oracle-train" / "oracle-test" streams of the seed). Training goes through the
-library (leakgan.train.mle.train_mle; leakgan.train.leakgan pretrain /
-adversarial with the run set up as `leakgan pretrain` / `leakgan adversarial`
-do; the baselines through leakgan.train.seqgan's stage functions), at a reduced
-schedule printed at the top. The baselines get LeakGAN's budget: as many G MLE
+library's trainers, as `leakgan pretrain` / `leakgan adversarial` run them: a
+TrainingJob per model and stage handed to the registry's trainer of that stage
+(`registry.get(name).trainer("pretrain")(job)`, then "adversarial" from the
+pretrained checkpoint), at a reduced schedule printed at the top. The baselines get LeakGAN's budget: as many G MLE
 epochs as LeakGAN's pretraining, as many critic pretraining steps (the same
 reduced D), as many adversarial epochs, the same D steps per epoch. Every row's oracle NLL is
 computed on the same number of samples, each drawn from the same named random
@@ -38,18 +38,16 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from leakgan.config import base_block  # noqa: E402
+from leakgan import registry  # noqa: E402
+from leakgan.config.resolve import base_block  # noqa: E402
 from leakgan.data.synthetic import build_oracle  # noqa: E402
 from leakgan.errors import UserError  # noqa: E402
-from leakgan.seeding import stage_seed, torch_generator  # noqa: E402
-from leakgan.train.discriminator import train_discriminator  # noqa: E402
-from leakgan.train.leakgan import (LeakGANRun, LeakGANSettings, adversarial, adversarial_step,  # noqa: E402
-                                   build_model, mle_epoch, pretrain)
-from leakgan.train.mle import train_mle  # noqa: E402
-from leakgan.train import seqgan as baselines  # noqa: E402
-from leakgan.train.job import TrainingJob  # noqa: E402
 from leakgan.io import save_torch  # noqa: E402
-from leakgan.models.mle import MLEGenerator  # noqa: E402
+from leakgan.seeding import stage_seed, torch_generator  # noqa: E402
+from leakgan.train.job import TrainingJob  # noqa: E402
+from leakgan.train.leakgan import (LeakGANRun, adversarial_step, build_model, mle_epoch,  # noqa: E402
+                                   train_discriminator)
+from leakgan.train.mle import MLESchedule, train_mle  # noqa: E402
 
 DEFAULT_ORACLE = ROOT.parent / "shared" / "data" / "oracle" / "target_params.pkl"
 SEQ_LEN, VOCAB = 20, 5000
@@ -62,8 +60,9 @@ REDUCED_FILTER_SIZES = [1, 2, 3, 4, 5, 10, 15, 20]
 REDUCED_NUM_FILTERS = [50, 50, 50, 50, 50, 50, 50, 50]
 
 # --smoke: every step of the run at sizes that take seconds (explicit options still win).
-SMOKE = dict(num_train=200, num_test=100, eval_samples=100, dis_emb_dim=16, num_filters_each=4, pretrain_rounds=1,
-             pretrain_d_steps=1, pretrain_g_epochs=1, d_epochs=1, num_negatives=100, adversarial_epochs=1,
+# (64 training sequences: one generator batch per MLE epoch.)
+SMOKE = dict(num_train=64, num_test=50, eval_samples=50, dis_emb_dim=16, num_filters_each=4, pretrain_rounds=1,
+             pretrain_d_steps=1, pretrain_g_epochs=1, d_epochs=1, num_negatives=64, adversarial_epochs=1,
              rollout_num=2, mle_every=1, baseline_rollout_num=2)
 
 
@@ -109,9 +108,9 @@ def parse_args():
     return a
 
 
-def leakgan_settings(a) -> LeakGANSettings:
-    """config.yaml's `leakgan` block with this run's D and schedule."""
-    s = LeakGANSettings.defaults(
+def leakgan_settings(a):
+    """config.yaml's `leakgan` block with this run's D and schedule (typed, its semantics' keys resolved)."""
+    s = registry.get("leakgan").settings.defaults(
         dis_emb_dim=a.dis_emb_dim,
         filter_sizes=None if a.table7_d else REDUCED_FILTER_SIZES,
         num_filters=None if a.table7_d else [a.num_filters_each] * len(REDUCED_FILTER_SIZES),
@@ -188,7 +187,9 @@ def calibrate(a, oracle, train, test):
     s = leakgan_settings(a)
     log("calibration (one unit of each; seconds):")
     t = time.time()
-    train_mle(train, test, VOCAB, mle_settings(1), a.seed, torch.device("cpu"))
+    m = mle_settings(1)
+    schedule = MLESchedule(**{k: m[k] for k in MLESchedule.__dataclass_fields__})
+    train_mle(job("mle", m, train, test, a, oracle), schedule)
     log(f"  MLE baseline epoch (incl. NLL-test)         {time.time() - t:7.1f}")
     model = build_model(s, VOCAB, SEQ_LEN, a.seed)
     run = LeakGANRun(model, s, train, test, a.seed, oracle)
@@ -220,7 +221,7 @@ def calibrate(a, oracle, train, test):
 
 def baseline_settings(name, a, s, pre_g_epochs):
     """config.yaml's block of a baseline with LeakGAN's reduced D and budget."""
-    return baselines.SETTINGS[name].defaults(
+    return registry.get(name).settings.defaults(
         pretrain_epochs=pre_g_epochs, dis_emb_dim=a.dis_emb_dim, filter_sizes=s.filter_sizes,
         num_filters=s.num_filters, pretrain_d_steps=s.pretrain_rounds * s.pretrain_d_steps, d_epochs=s.d_epochs,
         num_negatives=s.num_negatives, adversarial_epochs=s.adversarial_epochs, d_steps=s.d_steps,
@@ -228,22 +229,40 @@ def baseline_settings(name, a, s, pre_g_epochs):
         eval_samples=min(500, a.eval_samples))
 
 
+def job(name: str, settings: dict, train, test, a, oracle, **extra) -> TrainingJob:
+    """The inputs of one training stage of model `name`, as `leakgan pretrain` / `leakgan adversarial` build them
+    (no validation split: every model trains on all of `train` and reports its last epoch)."""
+    return TrainingJob(spec=registry.get(name), settings=settings, vocab={"size": VOCAB, "pad_id": None}, train=train,
+                       test=test, seed=a.seed, device=torch.device("cpu"), oracle=oracle, **extra)
+
+
+def train_stages(name: str, settings: dict, train, test, oracle, a, folder: Path, on_point=None):
+    """Every training stage of a registered model through its trainers, each stage from the previous one's checkpoint
+    (saved in `folder`, as the workflow passes it); the model after each stage, the last stage's curve, the seconds
+    each stage took."""
+    spec = registry.get(name)
+    models, seconds, ckpt, path, curve = [], [], None, None, []
+    for stage in spec.stages:
+        stage_job = job(name, settings, train, test, a, oracle, pretrained=ckpt, pretrained_path=path,
+                        checkpoint_dir=folder / f"{name}-{stage}-ckpt", on_point=on_point)
+        t = time.time()
+        ckpt, curve = spec.trainer(stage)(stage_job)
+        seconds.append(time.time() - t)
+        path = folder / f"{name}-{stage}.pt"
+        save_torch(path, ckpt)
+        models.append(spec.load(ckpt))
+    return models, curve, seconds
+
+
+def last_point(curve: list[dict]) -> str:
+    return json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in curve[-1].items()})
+
+
 def train_baseline(name, settings, train, test, oracle, a, folder: Path):
     """Both stages of a baseline as `leakgan pretrain` / `leakgan adversarial` run them; the trained G and timings."""
-    job = TrainingJob(settings=settings.to_dict(), vocab={"size": VOCAB, "pad_id": None}, train=train, test=test,
-                      seed=a.seed, device=torch.device("cpu"), oracle=oracle)
-    t = time.time()
-    pre_ckpt, _ = baselines.pretrain_model(job, name)
-    t_pre = time.time() - t
-    path = folder / f"{name}-pretrain.pt"
-    save_torch(path, pre_ckpt)
-    job.pretrained, job.pretrained_path, job.checkpoint_dir = pre_ckpt, path, folder / f"{name}-ckpt"
-    t = time.time()
-    ckpt, metrics = baselines.adversarial_model(job, name)
-    t_adv = time.time() - t
-    log(f"  pretrained in {t_pre:.0f} s, adversarial in {t_adv:.0f} s; last: "
-        f"{json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in metrics[-1].items()})}")
-    return MLEGenerator.from_checkpoint(pre_ckpt), MLEGenerator.from_checkpoint(ckpt), t_pre, t_adv
+    (pre, adv), metrics, (t_pre, t_adv) = train_stages(name, settings.to_dict(), train, test, oracle, a, folder)
+    log(f"  pretrained in {t_pre:.0f} s, adversarial in {t_adv:.0f} s; last: {last_point(metrics)}")
+    return pre, adv, t_pre, t_adv
 
 
 def main():
@@ -299,6 +318,7 @@ def main():
 
     import math
     import tempfile
+    folder = Path(tempfile.mkdtemp(prefix="synthetic-quality-"))
     steps_per_epoch = math.ceil(a.num_train / base_block("mle")["batch_size"])
     rows: list[dict] = []
     log("\n[1/7] real data (oracle samples)")
@@ -306,7 +326,7 @@ def main():
 
     log(f"\n[2/7] MLE baseline: {mle_epochs} epochs")
     t = time.time()
-    mle_model, _ = train_mle(train, test, VOCAB, m, a.seed, torch.device("cpu"))
+    (mle_model,), _, _ = train_stages("mle", m, train, test, oracle, a, folder)
     wall = time.time() - t
     log(f"  trained in {wall:.0f} s")
     budget = f"{mle_epochs} ep, {mle_epochs * steps_per_epoch} upd, {wall:.0f} s"
@@ -315,7 +335,6 @@ def main():
     del mle_model
 
     if not a.skip_baselines:
-        folder = Path(tempfile.mkdtemp(prefix="synthetic-quality-"))
         for i, (name, label) in enumerate(BASELINES, start=3):
             log(f"\n[{i}/7] {label}: {pre_g_epochs} MLE epochs, then {s.adversarial_epochs} adversarial epochs")
             settings = baseline_settings(name, a, s, pre_g_epochs)
@@ -327,36 +346,24 @@ def main():
                   budget=f"{pre_g_epochs}+{settings.adversarial_epochs} ep, {updates} upd, {t_pre + t_adv:.0f} s")
             score(label, adv, ALPHA_LEAKGAN, oracle, test, a, rows, "matched", rows[-1]["nll_test"])
 
-    log(f"\n[{6 if not a.skip_baselines else 3}/7] LeakGAN pretraining: {pre_g_epochs} G epochs")
+    log(f"\n[{6 if not a.skip_baselines else 3}/7] LeakGAN pretraining: {pre_g_epochs} G epochs, then "
+        f"[{7 if not a.skip_baselines else 4}/7] adversarial training: {s.adversarial_epochs} epochs")
     t = time.time()
-    model = build_model(s, VOCAB, SEQ_LEN, a.seed)  # as `leakgan pretrain --model leakgan`
-    run = LeakGANRun(model, s, train, test, a.seed, oracle)
-    pre_metrics = pretrain(run)
-    model.eval()
-    t_pre = time.time() - t
-    log(f"  pretrained in {t_pre:.0f} s; last: {json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in pre_metrics[-1].items()})}")
-    score("LeakGAN after pretraining", model, ALPHA_LEAKGAN, oracle, test, a, rows, "default",
-          budget=f"{pre_g_epochs} ep, {pre_g_epochs * steps_per_epoch} upd, {t_pre:.0f} s")
-    score("LeakGAN after pretraining", model, ALPHA_MLE, oracle, test, a, rows, "matched", rows[-1]["nll_test"])
 
-    log(f"\n[{7 if not a.skip_baselines else 4}/7] LeakGAN adversarial training: {s.adversarial_epochs} epochs")
-    t = time.time()
-    # As `leakgan adversarial`: a new run with the adversarial stage's streams; D's Adam carries over.
-    dis_opt_state = run.dis_opt.state_dict()
-    run = LeakGANRun(model, s, train, test, a.seed, oracle, stage="adversarial")
-    run.dis_opt.load_state_dict(dis_opt_state)
-
-    def progress(epoch, metrics):
-        """A line every 10 epochs and after the last."""
-        if epoch % 10 == 0 or epoch == s.adversarial_epochs:
-            m = metrics[-1]
-            log(f"  epoch {epoch:4d}  mean reward {m['mean_reward']:.3f}  D loss {m['d_loss']:.3f}  "
+    def progress(point: dict) -> None:
+        """A line every 10 adversarial epochs and after the last."""
+        epoch = point["epoch"]
+        if point.get("phase") == "adversarial" and (epoch % 10 == 0 or epoch == s.adversarial_epochs):
+            log(f"  epoch {epoch:4d}  mean reward {point['mean_reward']:.3f}  D loss {point['d_loss']:.3f}  "
                 f"({time.time() - t:.0f} s)")
 
-    adv_metrics = adversarial(run, on_epoch_end=progress)
-    model.eval()
-    log(f"  adversarial training in {time.time() - t:.0f} s; last: {json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in adv_metrics[-1].items()})}")
-    t_adv = time.time() - t
+    # As `leakgan pretrain --model leakgan`, then `leakgan adversarial` from its checkpoint (D's Adam carries over).
+    (pretrained, model), adv_metrics, (t_pre, t_adv) = train_stages("leakgan", s.to_dict(), train, test, oracle, a,
+                                                                     folder, on_point=progress)
+    log(f"  pretrained in {t_pre:.0f} s, adversarial training in {t_adv:.0f} s; last: {last_point(adv_metrics)}")
+    score("LeakGAN after pretraining", pretrained, ALPHA_LEAKGAN, oracle, test, a, rows, "default",
+          budget=f"{pre_g_epochs} ep, {pre_g_epochs * steps_per_epoch} upd, {t_pre:.0f} s")
+    score("LeakGAN after pretraining", pretrained, ALPHA_MLE, oracle, test, a, rows, "matched", rows[-1]["nll_test"])
     updates = (pre_g_epochs + adv_mle_epochs) * steps_per_epoch + s.adversarial_epochs * s.g_steps
     score("LeakGAN after adversarial", model, ALPHA_LEAKGAN, oracle, test, a, rows, "default",
           budget=f"{pre_g_epochs}+{s.adversarial_epochs} ep, {updates} upd, {t_pre + t_adv:.0f} s")

@@ -58,6 +58,13 @@ from typing import Mapping
 from leakgan.errors import UserError
 
 ENV_LOCK_DIR = "LEAKGAN_GPU_LOCK_DIR"
+CHAINS_PER_GPU_ENV = "LEAKGAN_CHAINS_PER_GPU"  # how many local jobs may share one GPU (resources.chains_per_gpu)
+
+
+def share_gpus(chains_per_gpu: int) -> None:
+    """Tell the local jobs of this Snakemake run (they inherit the environment) how many of them may share one
+    GPU; SLURM jobs get GPUs of their own and ignore it."""
+    os.environ[CHAINS_PER_GPU_ENV] = str(int(chains_per_gpu))
 
 
 def default_lock_dir(env: Mapping[str, str] = os.environ) -> Path:

@@ -11,6 +11,8 @@ import os
 
 import torch
 
+from leakgan.devices import CHAINS_PER_GPU_ENV  # set by the Snakefile from resources.chains_per_gpu
+
 
 def stage_seed(seed: int, name: str) -> int:
     """A 63-bit seed for the named stream, stable across Python versions and machines."""
@@ -24,8 +26,6 @@ def torch_generator(seed: int, name: str, device: str | torch.device = "cpu") ->
     gen.manual_seed(stage_seed(seed, name))
     return gen
 
-
-CHAINS_PER_GPU_ENV = "LEAKGAN_CHAINS_PER_GPU"  # set by the Snakefile from resources.chains_per_gpu
 
 
 def resolve_device(name: str) -> torch.device:

@@ -49,3 +49,4 @@ def planned_jobs(output: str) -> dict[str, int]:
             break
         jobs[parts[0]] = int(parts[1])
     return jobs
+

@@ -128,7 +128,7 @@ def _check_arm_keys(base: str, settings: Mapping, key: str) -> None:
 def _check_top_level_blocks(config: Mapping) -> None:
     """A top-level block named after an arm would be ignored: say where its settings go."""
     for name in arms(config):
-        if name in config:
+        if name in config and name not in registry.names():  # a registered model's block is its own (_check_arms)
             raise ConfigError(f"config key '{name}': '{name}' is an arm; put its settings under "
                               f"arms.{name}.settings (a top-level block of that name would do nothing)")
 

@@ -10,7 +10,7 @@ clipping limit) and the set of reference lengths (for the brevity penalty).
 look-ups, and every sample is scored, not a subset.
 
 The numbers equal nltk 3.10's `sentence_bleu` with uniform weights, including
-its corner cases (tests/test_bleu.py checks this to 1e-9 on real data):
+its corner cases (tests/unit/eval/test_bleu.py checks this to 1e-9 on real data):
 - a sentence with no matching unigram scores exactly 0, whatever the smoothing;
 - smoothing "none": a zero n-gram precision of a higher order becomes
   `sys.float_info.min` (so the score is ~1e-150, not exactly 0);

@@ -12,7 +12,7 @@ copy every batch to the device and read its loss back batch by batch.
 
 With `sampler=categorical` a generator step here is `adversarial_step` with
 `features: full` and `rollouts: sequential`, and D steps with the same
-sampler are `train_discriminator`'s (tests/test_generation.py checks both).
+sampler are `train_discriminator`'s (tests/unit/train/test_reference.py checks both).
 """
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A one-node SLURM cluster on this host, for tests/test_cluster.py (and for trying the
+# A one-node SLURM cluster on this host, for tests/cluster/test_cluster.py (and for trying the
 # slurm profile by hand). Needs root (apt-get, munge's key, /etc/slurm/slurm.conf).
 #
 #   tests/cluster/slurm.sh up DIR     install slurm-wlm and munge when missing, write DIR/slurm.conf

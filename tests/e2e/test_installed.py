@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import site
 import subprocess
 import sys
@@ -37,7 +38,9 @@ def installed(tmp_path_factory) -> Path:
 
 
 def run(venv: Path, *args, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([str(venv / "bin" / "python"), *args], cwd=cwd, capture_output=True, text=True)
+    # without PYTHONPATH: a checkout named there would be imported instead of the installed wheel
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    return subprocess.run([str(venv / "bin" / "python"), *args], cwd=cwd, capture_output=True, text=True, env=env)
 
 
 def test_the_wheel_holds_the_schemas_and_the_default_config_and_imports_from_itself(installed, tmp_path):

@@ -6,7 +6,8 @@ calls around every small twin call) wrote that runtime's state: torch's
 thread count became NUMBA_NUM_THREADS after the first reward and OpenMP's
 max-active-levels changed, so a `--threads 1` job ran every later epoch on
 all cores; on a shared 2-core machine its MLE epochs then took 3.4-3.9x the
-CPU time (benchmarks/mle_after_adversarial.py). Each check runs in a fresh
+CPU time (benchmarks/mle_after_adversarial.py, whose smoke run
+tests/e2e/test_benchmarks.py checks). Each check runs in a fresh
 process: Numba picks its threading layer once, at the first parallel call.
 """
 from __future__ import annotations
@@ -18,7 +19,6 @@ import sys
 import textwrap
 
 from tests.conftest import REPO
-from tests.test_benchmarks import NUMBER, RATIO, lines_matching, smoke
 
 _SCRIPT = textwrap.dedent("""
     import ctypes, json, os, sys
@@ -72,15 +72,3 @@ def test_score_rollouts_keeps_two_torch_threads_and_openmp_state():
     assert result["before"]["torch_threads"] == 2
     assert result["after"] == result["before"]
 
-
-def test_mle_after_adversarial_smoke_keeps_one_thread_through_training():
-    """The benchmark's table, and a 1-thread run that stays on 1 thread and one OpenMP state after its reward."""
-    out = smoke("mle_after_adversarial.py", "--threads", "1")
-    assert lines_matching(r"phase\s+cpu s\s+wall s$", out)
-    for phase in ("MLE epoch before", "1 adversarial step", "MLE epoch after"):
-        assert lines_matching(rf"{phase}\s+{NUMBER}\s+{NUMBER}$", out), (phase, out)
-    assert lines_matching(rf"ratio after/before: {RATIO} \(target <= 1\.1\)$", out)
-    states = [line.split(maxsplit=1)[1] for line in out.splitlines()
-              if line.startswith(("start ", "after MLE epoch ", "after adversarial ", "end "))]
-    assert len(states) == 4 and all("torch threads 1," in state for state in states), states
-    assert len({state.split("OpenMP max_active_levels ")[1].split(",")[0] for state in states}) == 1, states

@@ -29,7 +29,7 @@ rule collect:
     params:
         code=code_version("collect"),
         dataset=lambda w: split_result(w.result)[0],
-        kind=lambda w: "synthetic" if w.result.endswith("/nll") else "text",
+        kind=lambda w: "synthetic" if w.result.endswith("nll") else "text",  # <dataset>/seed<k>/nll or /bleu
         scores=lambda w, input: pairs(
             {
                 **({REAL: input.real[0]} if input.real else {}),

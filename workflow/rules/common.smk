@@ -203,9 +203,7 @@ def pretrained_checkpoint(wildcards):
 def own_temperature(dataset, model):
     """The α a model's headline samples are drawn at (its block's `temperature`; 1 for the oracle)."""
     return (
-        1.0
-        if model == REAL
-        else model_settings(config, dataset, model)["temperature"]
+        1.0 if model == REAL else model_settings(config, dataset, model)["temperature"]
     )
 
 
@@ -345,3 +343,8 @@ def report_samples(names):
                 )
             )
     return out
+
+
+def report_figure(dataset, name):
+    """A figure of a dataset's report section."""
+    return layout.path(layout.REPORT, dataset=dataset, name=name)

@@ -137,7 +137,12 @@ rule frontier:
         stream=lambda w: f"frontier-{w.model}",
         test_sequences=test_sequences_arg(),
         text=lambda w, input: (
-            ["--reference-lm", input.reference_lm[0], "--reverse-lm", reverse_lm_json()]
+            [
+                "--reference-lm",
+                input.reference_lm[0],
+                "--reverse-lm",
+                reverse_lm_json(),
+            ]
             if input.reference_lm
             else []
         ),

@@ -11,14 +11,15 @@ report: "../report/workflow.rst"
 
 REPORT = config["report"]
 # report.datasets, or every configured dataset whose aggregate results are there (else the default target's)
-REPORT_DATASETS = REPORT["datasets"] or [
-    n for n in SYNTHETIC_DATASETS + TEXT_DATASETS if os.path.exists(report_result(n))
-] or ["synthetic-20"]
-
-
-def report_figure(dataset, name):
-    """A figure of a dataset's report section."""
-    return layout.path(layout.REPORT, dataset=dataset, name=name)
+REPORT_DATASETS = (
+    REPORT["datasets"]
+    or [
+        n
+        for n in SYNTHETIC_DATASETS + TEXT_DATASETS
+        if os.path.exists(report_result(n))
+    ]
+    or ["synthetic-20"]
+)
 
 
 rule report:
