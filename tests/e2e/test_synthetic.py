@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import psutil
 import pytest
@@ -25,32 +24,12 @@ RUN = "seed42"  # the one training chain of the default `seeds: [42]`
 
 DATA_FILES = ["data/train.txt", "data/test.txt", "data/vocab.json", "oracle/oracle.pt", f"{RUN}/real/samples.ids.txt",
               f"{RUN}/mle/pretrain.pt", f"{RUN}/mle/samples.ids.txt", f"{RUN}/leakgan/pretrain.pt",
-              f"{RUN}/leakgan/adversarial.pt", f"{RUN}/leakgan/samples.ids.txt"]
+              f"{RUN}/leakgan/adversarial.pt", f"{RUN}/leakgan/samples.ids.txt",
+              # the rank-rescaled reward (the Numba twin, threaded on large batches): same bytes too
+              f"{RUN}/seqgan_rescaled/adversarial.pt"]
 
 
 TEMPERATURES = [1.0, 0.9, 0.8, 0.67, 0.5]
-
-
-LAST_BIT_FILES = {f"{RUN}/seqgan_rescaled/adversarial.pt"}
-
-
-def assert_close_checkpoints(path_a: Path, path_b: Path) -> None:
-    """Same keys and non-tensor values; tensors equal to within 1e-5."""
-    import torch
-
-    a, b = torch.load(path_a, weights_only=False), torch.load(path_b, weights_only=False)
-
-    def compare(x, y, where):
-        if isinstance(x, dict):
-            assert set(x) == set(y), where
-            for key in x:
-                compare(x[key], y[key], f"{where}/{key}")
-        elif isinstance(x, torch.Tensor):
-            assert torch.allclose(x.float(), y.float(), atol=1e-5, rtol=0), where
-        else:
-            assert x == y, where
-
-    compare(a, b, str(path_a.name))
 
 
 def test_nll_json_has_every_field(synthetic_run):
@@ -165,9 +144,6 @@ def test_same_seed_gives_byte_identical_files(tmp_path, synthetic_run):
     for rel in DATA_FILES:
         a = (synthetic_run / "results/synthetic-20" / rel).read_bytes()
         b = (tmp_path / "results/synthetic-20" / rel).read_bytes()
-        if a != b and rel in LAST_BIT_FILES:
-            assert_close_checkpoints(synthetic_run / "results/synthetic-20" / rel, tmp_path / "results/synthetic-20" / rel)
-            continue
         assert a == b, rel
     assert not (tmp_path / TARGET).exists()  # nothing beyond the files asked for was made
 
@@ -206,3 +182,16 @@ def test_killed_training_job_leaves_no_complete_looking_output(tmp_path, synthet
     dry = snakemake(tmp_path, *long_run, "-n", "--", TARGET)
     assert planned_jobs(dry.stdout) == {"pretrain": 1, "sample": 1, "evaluate_synthetic": 1, "frontier": 1,
                                         "collect": 1, "aggregate": 1}
+
+
+def test_the_report_of_a_run_with_an_arm_has_the_arm_in_its_tables_and_figures(tmp_path, synthetic_run):
+    """Issue #25 item 1: `snakemake report` with an arm in `models` (figure 4 once knew only registered models)."""
+    workdir = copy_run(synthetic_run, tmp_path / "run")
+    proc = snakemake(workdir, *SMOKE, "report={datasets: [synthetic-20], num_samples: 3}", "--", "report",
+                     timeout=900)
+    assert "Nothing to be done" not in proc.stdout + proc.stderr
+    tables = (workdir / "results" / "tables.md").read_text(encoding="utf-8")
+    assert "LeakGAN (constant reward)" in tables
+    report = workdir / "results" / "report" / "synthetic-20"
+    for name in ("nll_curve", "frontier", "figure4", "figure5"):
+        assert (report / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
