@@ -69,7 +69,8 @@ def test_make_run_prints_the_table_the_readme_shows(tmp_path, synthetic_run):
         snake = [str(REPO / w) if w.startswith("profiles/") else w for w in snake]
         snake[1:1] = ["-s", str(REPO / "Snakefile"), "-d", str(workdir)]
         subprocess.run(snake, cwd=workdir, env=tool_env(), check=True, capture_output=True, timeout=900)
-    assert (workdir / "results" / "report.html").read_bytes().startswith(b"<!DOCTYPE html>")
+    html = (workdir / "results" / "report.html").read_text(encoding="utf-8")
+    assert html.lower().startswith("<!doctype html>") and "nll_curve.png" in html and "figure4.png" in html
     printed = subprocess.run(table, cwd=workdir, env=tool_env(), check=True, capture_output=True, text=True,
                              timeout=120).stdout.splitlines()
     expected = readme_table()
