@@ -1,6 +1,7 @@
 """The paper's Tables 2 and 3 on equal footing: all five models on real text, several seeds, one command each.
 
-Run (from the repository root; each about two hours on 2 CPU cores at the default schedule):
+Run (from the repository root; each several hours on 2 CPU cores at the default schedule: one RankGAN
+adversarial epoch on COCO took 650-930 s on one core of a shared machine):
     python experiments/text_tables.py --dataset coco > experiments/out/coco_table.txt 2>&1
     python experiments/text_tables.py --dataset wmt_benchmark > experiments/out/news_table.txt 2>&1
     python experiments/text_tables.py --dataset coco --smoke     # the whole path at tiny sizes
