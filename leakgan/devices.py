@@ -67,6 +67,11 @@ def share_gpus(chains_per_gpu: int) -> None:
     os.environ[CHAINS_PER_GPU_ENV] = str(int(chains_per_gpu))
 
 
+def shared_chains(env: Mapping[str, str] = os.environ) -> int:
+    """How many local jobs may share one GPU, as `share_gpus` left it for this job (1 when it is unset)."""
+    return int(env.get(CHAINS_PER_GPU_ENV, "1") or 1)
+
+
 def default_lock_dir(env: Mapping[str, str] = os.environ) -> Path:
     """Where the machine's slot locks live: $LEAKGAN_GPU_LOCK_DIR, else <temp dir>/leakgan-gpus-<uid>.
 

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 
 import torch
 
-from leakgan.devices import CHAINS_PER_GPU_ENV  # set by the Snakefile from resources.chains_per_gpu
+from leakgan.devices import choose_device, default_lock_dir, shared_chains
 
 
 def stage_seed(seed: int, name: str) -> int:
@@ -45,7 +44,7 @@ def resolve_device(name: str) -> torch.device:
         return torch.device("cpu")
     if name == "cuda" and not torch.cuda.is_available():
         raise UserError("config key 'device' is cuda but no CUDA GPU is visible; set device: cpu or auto")
-    device = torch.device(_pooled_device(name, int(os.environ.get(CHAINS_PER_GPU_ENV, "1") or 1)))
+    device = torch.device(_pooled_device(name, shared_chains()))
     if device.index is not None:
         torch.cuda.set_device(device)  # CUDA graphs and streams use the current device
     return device
@@ -54,7 +53,5 @@ def resolve_device(name: str) -> torch.device:
 @functools.lru_cache(maxsize=None)
 def _pooled_device(name: str, chains_per_gpu: int) -> str:
     """This process's one slot of the device pool (cached: a second call must not take a second slot)."""
-    from leakgan.devices import choose_device, default_lock_dir
-
     device, _ = choose_device(name, default_lock_dir(), chains_per_gpu)  # the lease lasts until the process ends
     return device

@@ -14,7 +14,8 @@ import time
 
 import pytest
 
-from leakgan.devices import DevicePool, choose_device, default_lock_dir, device_keys, visible_devices
+from leakgan.devices import (CHAINS_PER_GPU_ENV, DevicePool, choose_device, default_lock_dir, device_keys, share_gpus,
+                             shared_chains, visible_devices)
 from leakgan.errors import UserError
 from tests.conftest import REPO
 
@@ -199,3 +200,11 @@ def test_slurm_jobs_take_no_lock(tmp_path):
     assert choose_device("auto", locks, env=env, count=1) == ("cuda", None)
     assert choose_device("auto", locks, env={"SLURM_JOB_ID": "4242"}, count=0) == ("cpu", None)
     assert not locks.exists()
+
+
+def test_the_snakefile_tells_its_local_jobs_how_many_chains_share_a_gpu(monkeypatch):
+    monkeypatch.delenv(CHAINS_PER_GPU_ENV, raising=False)
+    assert shared_chains() == 1  # unset: one chain per GPU
+    share_gpus(4)
+    assert os.environ[CHAINS_PER_GPU_ENV] == "4" and shared_chains() == 4
+    assert shared_chains({CHAINS_PER_GPU_ENV: ""}) == 1 and shared_chains({CHAINS_PER_GPU_ENV: "2"}) == 2
