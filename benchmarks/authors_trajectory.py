@@ -1,9 +1,9 @@
 """Our `semantics: authors` run beside the authors' own length-40 training log (experiment-log40.txt).
 
 Run (from the repository root):
-    python experiments/authors_trajectory.py --pretrain-rounds 2 --adversarial-epochs 5 > out.txt 2>&1   # CPU
-    python experiments/authors_trajectory.py --device cuda                                             # all 120
-    python experiments/authors_trajectory.py --smoke                                                   # the path
+    python benchmarks/authors_trajectory.py --pretrain-rounds 2 --adversarial-epochs 3 --eval-every 2   # CPU, hours
+    python benchmarks/authors_trajectory.py --device cuda                                            # all 120
+    python benchmarks/authors_trajectory.py --smoke                                                  # the path
 
 It runs the pipeline (as experiments/frontier.py does) on synthetic-40 under
 `semantics: authors` with the authors' sizes and schedule (recipes/authors-
@@ -63,7 +63,7 @@ def overlay(a: argparse.Namespace) -> dict:
     block = recipe["datasets"]["synthetic-40"]["leakgan"]
     schedule = {"pretrain_rounds": a.pretrain_rounds, "pretrain_d_steps": 5, "pretrain_g_epochs": AUTHORS_G_EPOCHS,
                 "d_epochs": 3, "num_negatives": 10000, "adversarial_epochs": a.adversarial_epochs, "g_steps": 1,
-                "d_steps": 5, "eval_every": 5, "eval_samples": 10000, "checkpoint_every": 5,
+                "d_steps": 5, "eval_every": a.eval_every, "eval_samples": 10000, "checkpoint_every": 5,
                 "gen_batch": 10000 if a.device == "cuda" else 1000}
     if a.smoke:
         block = {**block, "emb_dim": 16, "hidden_dim": 16, "filter_sizes": [1, 2, 5, 10],
@@ -89,6 +89,8 @@ def ours(workdir: Path, seed: int) -> dict:
 
     def points(name):
         path = folder / f"{name}.jsonl"
+        if not path.is_file():  # a stage still running (or stopped) keeps its curve so far in `.part`
+            path = folder / f"{name}.jsonl.part"
         lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
         return [(p["epoch"], p["oracle_nll"]) for p in map(json.loads, lines) if "oracle_nll" in p]
 
@@ -110,10 +112,14 @@ def main() -> int:
     p.add_argument("--log", default=str(DEFAULT_LOG), help="the authors' experiment-log40.txt")
     p.add_argument("--pretrain-rounds", type=int, default=10, help="pretraining rounds (the authors: 10)")
     p.add_argument("--adversarial-epochs", type=int, default=120, help="adversarial epochs (their log: 120)")
+    p.add_argument("--eval-every", type=int, default=5,
+                   help="evaluate every N G epochs in pretraining and every N adversarial epochs (their log: 5)")
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--cores", type=int, default=2)
     p.add_argument("--workdir", default=str(ROOT / "experiments" / "out" / "authors_trajectory"))
+    p.add_argument("--table-only", action="store_true",
+                   help="print the table from the work folder's curves so far (a run stopped early) without running")
     p.add_argument("--smoke", action="store_true", help="tiny sizes: checks the whole path (numbers mean nothing)")
     a = p.parse_args()
 
@@ -124,22 +130,30 @@ def main() -> int:
     theirs = parse_log(log)
     workdir = Path(a.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    config = overlay(a)
-    (workdir / "authors.yaml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-    print("# Our `semantics: authors` run beside the authors' length-40 log (experiments/authors_trajectory.py)\n")
+    if a.table_only and not (workdir / "authors.yaml").is_file():
+        print(f"authors_trajectory.py: no run in {workdir} (authors.yaml missing); run without --table-only first")
+        return 1
+    if a.table_only:  # the schedule the stopped run was started with
+        config = yaml.safe_load((workdir / "authors.yaml").read_text(encoding="utf-8"))
+    else:
+        config = overlay(a)
+        (workdir / "authors.yaml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    print("# Our `semantics: authors` run beside the authors' length-40 log (benchmarks/authors_trajectory.py)\n")
     print("```yaml\n" + yaml.safe_dump(config, sort_keys=False).rstrip() + "\n```\n", flush=True)
     targets = [f"results/synthetic-40/seed{a.seed}/leakgan/adversarial.pt",
                f"results/synthetic-40/seed{a.seed}/real/scores.json"]
-    started = time.time()
-    code, wall = run_workflow(workdir, workdir / "authors.yaml", targets, a.cores)
-    if code != 0:
-        return code
+    if not a.table_only:
+        started = time.time()
+        code, wall = run_workflow(workdir, workdir / "authors.yaml", targets, a.cores)
+        if code != 0:
+            return code
+        print(f"Wall time: {(time.time() - started) / 60:.1f} min on {a.device} "
+              f"({a.pretrain_rounds} pretraining rounds, {a.adversarial_epochs} adversarial epochs)\n")
     mine = ours(workdir, a.seed)
-    real = json.loads((workdir / targets[1]).read_text(encoding="utf-8"))["oracle_nll"]
-    print(f"Wall time: {(time.time() - started) / 60:.1f} min on {a.device} "
-          f"({a.pretrain_rounds} pretraining rounds, {a.adversarial_epochs} adversarial epochs)\n")
+    scores = workdir / targets[1]
+    real = f"{json.loads(scores.read_text(encoding='utf-8'))['oracle_nll']:.3f}" if scores.is_file() else "(not run)"
     print("Each oracle's own samples (the real data): the authors' 'Groud-Truth' "
-          f"{theirs['truth']:.3f}, ours {real:.3f}. Both oracles are random N(0, 1) 64 × 64 LSTMs drawn with "
+          f"{theirs['truth']:.3f}, ours {real}. Both oracles are random N(0, 1) 64 × 64 LSTMs drawn with "
           "different seeds: compare the curves' shape and level, not their values.\n")
     print("## Pretraining (global G epoch, 8 per round)\n")
     print("\n".join(table(theirs["pretrain"], mine["pretrain"], "epoch")) + "\n")
