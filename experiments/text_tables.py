@@ -74,7 +74,7 @@ def overlay(a: argparse.Namespace) -> dict:
     steps = math.ceil(sentences * (1 - 0.05) / BATCH)  # one epoch's generator updates (5% held out for selection)
     g_steps = max(1, steps // a.adversarial_epochs)
     schedule = {"pretrain_epochs": a.epochs - 1, "pretrain_d_steps": 2, "d_epochs": 1, "num_negatives": 2000,
-                "adversarial_epochs": a.adversarial_epochs, "g_steps": g_steps, "d_steps": 1, "rollout_num": 4,
+                "adversarial_epochs": a.adversarial_epochs, "g_steps": g_steps, "d_steps": 1, "rollout_num": a.rollout_num,
                 "checkpoint_every": 1, "eval_every": a.adversarial_epochs, "eval_samples": 1000, "batch_size": BATCH}
     return {
         "scale": "paper",
@@ -94,7 +94,7 @@ def overlay(a: argparse.Namespace) -> dict:
         **{name: {**REDUCED_D, **schedule} for name in ("seqgan", "seqgan_rescaled", "rankgan")},
         "leakgan": {**REDUCED_D, "pretrain_rounds": 1, "pretrain_d_steps": 2, "pretrain_g_epochs": a.epochs - 1,
                     "d_epochs": 1, "num_negatives": 2000, "adversarial_epochs": a.adversarial_epochs,
-                    "g_steps": g_steps, "d_steps": 1, "rollout_num": 4, "mle_every": 0, "checkpoint_every": 1,
+                    "g_steps": g_steps, "d_steps": 1, "rollout_num": a.rollout_num, "mle_every": 0, "checkpoint_every": 1,
                     "eval_every": a.adversarial_epochs, "eval_samples": 1000, "batch_size": BATCH},
     }
 
@@ -108,6 +108,7 @@ def main() -> int:
     p.add_argument("--epochs", type=int, default=4, help="MLE epochs; the GANs pretrain one fewer")
     p.add_argument("--adversarial-epochs", type=int, default=4,
                    help="adversarial epochs, which share one epoch's worth of generator steps")
+    p.add_argument("--rollout-num", type=int, default=4, help="Monte Carlo rollouts per prefix (the paper: 16)")
     p.add_argument("--samples", type=int, default=2000, help="samples per model, seed and α")
     p.add_argument("--cores", type=int, default=2)
     p.add_argument("--workdir", default=None, help="default experiments/out/<dataset>")
