@@ -153,8 +153,9 @@ def main() -> int:
     scores = workdir / targets[1]
     real = f"{json.loads(scores.read_text(encoding='utf-8'))['oracle_nll']:.3f}" if scores.is_file() else "(not run)"
     print("Each oracle's own samples (the real data): the authors' 'Groud-Truth' "
-          f"{theirs['truth']:.3f}, ours {real}. Both oracles are random N(0, 1) 64 × 64 LSTMs drawn with "
-          "different seeds: compare the curves' shape and level, not their values.\n")
+          f"{theirs['truth']:.3f}, ours {real}. Both oracles are random N(0, 1) LSTMs (theirs 64 × 64, ours "
+          f"{config['oracle']['emb_dim']} × {config['oracle']['hidden_dim']}) drawn with different seeds: compare "
+          "the curves' shape and level, not their values.\n")
     print("## Pretraining (global G epoch, 8 per round)\n")
     print("\n".join(table(theirs["pretrain"], mine["pretrain"], "epoch")) + "\n")
     print("## Adversarial training\n")

@@ -107,3 +107,21 @@ def test_mle_after_adversarial_smoke_keeps_one_thread_through_training():
               if line.startswith(("start ", "after MLE epoch ", "after adversarial ", "end "))]
     assert len(states) == 4 and all("torch threads 1," in state for state in states), states
     assert len({state.split("OpenMP max_active_levels ")[1].split(",")[0] for state in states}) == 1, states
+
+
+def test_authors_trajectory_smoke_prints_both_curves_side_by_side(tmp_path):
+    require_shared()  # the authors' log sits beside the shared data
+    log = (REPO / ".." / "shared" / "reference" / "authors-experiment-log40.txt").resolve()
+    if not log.is_file():
+        pytest.skip(f"the authors' log is absent: {log}")
+    out = smoke("authors_trajectory.py", "--workdir", str(tmp_path / "run"))
+    assert lines_matching(r"Each oracle's own samples \(the real data\): the authors' 'Groud-Truth' 4\.119, "
+                          rf"ours {NUMBER}\. Both oracles are random N\(0, 1\) LSTMs \(theirs 64 × 64, ours 16 × 16\)",
+                          out)
+    # smoke: 1 round of 2 G epochs evaluated after each, then 2 adversarial epochs evaluated after each
+    assert lines_matching(rf"\| 1 \| 12\.312 \| {NUMBER} \|$", out) and lines_matching(rf"\| 2 \| - \| {NUMBER} \|$", out)
+    assert lines_matching(rf"\| 1 \| 9\.036 \| {NUMBER} \|$", out)
+    assert len(lines_matching(r"\| \d+ \| [\d.-]+ \| [\d.-]+ \|$", out)) == 20 + 1 + 25 + 1
+    again = subprocess.run([sys.executable, "benchmarks/authors_trajectory.py", "--table-only", "--workdir",
+                            str(tmp_path / "run")], cwd=REPO, capture_output=True, text=True)
+    assert again.returncode == 0 and again.stdout.split("## Pretraining")[1] == out.split("## Pretraining")[1]
