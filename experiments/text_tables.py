@@ -1,7 +1,8 @@
 """The paper's Tables 2 and 3 on equal footing: all five models on real text, several seeds, one command each.
 
-Run (from the repository root; each several hours on 2 CPU cores at the default schedule: one RankGAN
-adversarial epoch on COCO took 650-930 s on one core of a shared machine):
+Run (from the repository root). COCO at the default schedule took about 2 hours on a 2-core machine
+(each GAN's adversarial phase, 148 generator steps with 2 rollouts, 9-11 minutes on one core); News
+sentences are longer, and rollouts cost with the square of the length, so plan on several times that:
     python experiments/text_tables.py --dataset coco > experiments/out/coco_table.txt 2>&1
     python experiments/text_tables.py --dataset wmt_benchmark > experiments/out/news_table.txt 2>&1
     python experiments/text_tables.py --dataset coco --smoke     # the whole path at tiny sizes
@@ -105,11 +106,11 @@ def main() -> int:
     p.add_argument("--shared", default=str(DEFAULT_SHARED), help="the folder holding coco/ and news/")
     p.add_argument("--models", nargs="+", default=ALL_MODELS)
     p.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3])
-    p.add_argument("--epochs", type=int, default=4, help="MLE epochs; the GANs pretrain one fewer")
+    p.add_argument("--epochs", type=int, default=2, help="MLE epochs; the GANs pretrain one fewer")
     p.add_argument("--adversarial-epochs", type=int, default=4,
                    help="adversarial epochs, which share one epoch's worth of generator steps")
-    p.add_argument("--rollout-num", type=int, default=4, help="Monte Carlo rollouts per prefix (the paper: 16)")
-    p.add_argument("--samples", type=int, default=2000, help="samples per model, seed and α")
+    p.add_argument("--rollout-num", type=int, default=2, help="Monte Carlo rollouts per prefix (the paper: 16)")
+    p.add_argument("--samples", type=int, default=1000, help="samples per model, seed and α")
     p.add_argument("--cores", type=int, default=2)
     p.add_argument("--workdir", default=None, help="default experiments/out/<dataset>")
     p.add_argument("--smoke", action="store_true", help="tiny sizes: checks the whole path (numbers mean nothing)")
