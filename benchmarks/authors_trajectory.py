@@ -1,9 +1,10 @@
 """Our `semantics: authors` run beside the authors' own length-40 training log (experiment-log40.txt).
 
 Run (from the repository root):
-    python benchmarks/authors_trajectory.py --pretrain-rounds 2 --adversarial-epochs 3 --eval-every 2   # CPU, hours
-    python benchmarks/authors_trajectory.py --device cuda                                            # all 120
-    python benchmarks/authors_trajectory.py --smoke                                                  # the path
+    python benchmarks/authors_trajectory.py --pretrain-rounds 2 --adversarial-epochs 4 --eval-every 3 --cores 1  # CPU
+    python benchmarks/authors_trajectory.py --device cuda           # all 120
+    python benchmarks/authors_trajectory.py --table-only            # the table from a stopped run's curves
+    python benchmarks/authors_trajectory.py --smoke                 # the path
 
 It runs the pipeline (as experiments/frontier.py does) on synthetic-40 under
 `semantics: authors` with the authors' sizes and schedule (recipes/authors-
@@ -31,9 +32,11 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "experiments"))
 
 from frontier import run_workflow  # noqa: E402
+from leakgan.stages.common import live_curve  # noqa: E402
 
 DEFAULT_LOG = ROOT.parent / "shared" / "reference" / "authors-experiment-log40.txt"
 AUTHORS_G_EPOCHS = 8  # G epochs per pretraining round (their PRE_EPOCH_NUM / 10)
@@ -89,8 +92,8 @@ def ours(workdir: Path, seed: int) -> dict:
 
     def points(name):
         path = folder / f"{name}.jsonl"
-        if not path.is_file():  # a stage still running (or stopped) keeps its curve so far in `.part`
-            path = folder / f"{name}.jsonl.part"
+        if not path.is_file():  # a stage still running (or stopped) keeps its curve so far beside its output
+            path = Path(live_curve(str(path)))
         lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
         return [(p["epoch"], p["oracle_nll"]) for p in map(json.loads, lines) if "oracle_nll" in p]
 
@@ -129,22 +132,23 @@ def main() -> int:
         return 1
     theirs = parse_log(log)
     workdir = Path(a.workdir)
-    workdir.mkdir(parents=True, exist_ok=True)
-    if a.table_only and not (workdir / "authors.yaml").is_file():
-        print(f"authors_trajectory.py: no run in {workdir} (authors.yaml missing); run without --table-only first")
-        return 1
+    schedule = workdir / "authors.yaml"
     if a.table_only:  # the schedule the stopped run was started with
-        config = yaml.safe_load((workdir / "authors.yaml").read_text(encoding="utf-8"))
+        if not schedule.is_file():
+            print(f"authors_trajectory.py: no run in {workdir} (authors.yaml missing); run without --table-only first")
+            return 1
+        config = yaml.safe_load(schedule.read_text(encoding="utf-8"))
     else:
+        workdir.mkdir(parents=True, exist_ok=True)
         config = overlay(a)
-        (workdir / "authors.yaml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+        schedule.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     print("# Our `semantics: authors` run beside the authors' length-40 log (benchmarks/authors_trajectory.py)\n")
     print("```yaml\n" + yaml.safe_dump(config, sort_keys=False).rstrip() + "\n```\n", flush=True)
     targets = [f"results/synthetic-40/seed{a.seed}/leakgan/adversarial.pt",
                f"results/synthetic-40/seed{a.seed}/real/scores.json"]
     if not a.table_only:
         started = time.time()
-        code, wall = run_workflow(workdir, workdir / "authors.yaml", targets, a.cores)
+        code, wall = run_workflow(workdir, schedule, targets, a.cores)
         if code != 0:
             return code
         print(f"Wall time: {(time.time() - started) / 60:.1f} min on {a.device} "

@@ -76,8 +76,9 @@ def overlay(a: argparse.Namespace) -> dict:
     steps = math.ceil(sentences * (1 - 0.05) / BATCH)  # one epoch's generator updates (5% held out for selection)
     g_steps = max(1, steps // a.adversarial_epochs)
     schedule = {"pretrain_epochs": a.epochs - 1, "pretrain_d_steps": 2, "d_epochs": 1, "num_negatives": 2000,
-                "adversarial_epochs": a.adversarial_epochs, "g_steps": g_steps, "d_steps": 1, "rollout_num": a.rollout_num,
-                "checkpoint_every": 1, "eval_every": a.adversarial_epochs, "eval_samples": 1000, "batch_size": BATCH}
+                "adversarial_epochs": a.adversarial_epochs, "g_steps": g_steps, "d_steps": 1,
+                "rollout_num": a.rollout_num, "checkpoint_every": 1, "eval_every": a.adversarial_epochs,
+                "eval_samples": 1000, "batch_size": BATCH}
     return {
         "scale": "paper",
         "models": a.models,
@@ -96,7 +97,8 @@ def overlay(a: argparse.Namespace) -> dict:
         **{name: {**REDUCED_D, **schedule} for name in ("seqgan", "seqgan_rescaled", "rankgan")},
         "leakgan": {**REDUCED_D, "pretrain_rounds": 1, "pretrain_d_steps": 2, "pretrain_g_epochs": a.epochs - 1,
                     "d_epochs": 1, "num_negatives": 2000, "adversarial_epochs": a.adversarial_epochs,
-                    "g_steps": g_steps, "d_steps": 1, "rollout_num": a.rollout_num, "mle_every": 0, "checkpoint_every": 1,
+                    "g_steps": g_steps, "d_steps": 1, "rollout_num": a.rollout_num, "mle_every": 0,
+                    "checkpoint_every": 1,
                     "eval_every": a.adversarial_epochs, "eval_samples": 1000, "batch_size": BATCH},
     }
 

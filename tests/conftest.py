@@ -11,6 +11,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = (REPO / ".." / "shared" / "data").resolve()
 ORACLE_FILE = SHARED_DATA / "oracle" / "target_params.pkl"
+AUTHORS_LOG = (REPO / ".." / "shared" / "reference" / "authors-experiment-log40.txt").resolve()
 
 
 def require_shared(*parts: str) -> Path:

@@ -9,12 +9,10 @@ import sys
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import AUTHORS_LOG, REPO
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 import authors_trajectory as trajectory  # noqa: E402
-
-AUTHORS_LOG = (REPO / ".." / "shared" / "reference" / "authors-experiment-log40.txt").resolve()
 
 
 def args(**changes) -> argparse.Namespace:
