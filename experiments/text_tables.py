@@ -48,6 +48,7 @@ ALL_MODELS = ["mle", "seqgan", "seqgan_rescaled", "rankgan", "leakgan"]
 DEFAULT_SHARED = ROOT.parent / "shared" / "data"
 TEMPERATURES = [1.0, 0.8, 0.67, 0.5]
 BATCH = 64
+HELD_OUT = 0.05  # training.validation_fraction of the overlay
 
 
 def dataset_block(name: str, shared: Path) -> tuple[dict, int]:
@@ -66,6 +67,23 @@ def dataset_block(name: str, shared: Path) -> tuple[dict, int]:
              "num_test": 1000}, 9000)
 
 
+def leakgan_schedule(rows: int, epochs: int, adversarial_epochs: int, fraction: float) -> tuple[int, int]:
+    """LeakGAN's (pretraining epochs, g_steps) on the budget of `epochs` MLE epochs over `rows` sequences, when
+    each of its MLE epochs (pretraining and the interleaved one after every adversarial epoch) sees `fraction`.
+
+    Pretraining gets as many fractional epochs as make the GANs' `epochs - 1` full ones (rounded); the
+    adversarial epochs share what is left, less their interleaved MLE batches.
+    """
+    per_epoch = math.ceil(rows / BATCH)
+    part = math.ceil(math.floor(fraction * rows + 1e-9) / BATCH)
+    pretrain = max(1, round((epochs - 1) * per_epoch / part))
+    left = epochs * per_epoch - pretrain * part - adversarial_epochs * part
+    if left < adversarial_epochs:
+        sys.exit(f"text_tables.py: --mle-fraction {fraction} leaves LeakGAN no policy-gradient steps in the "
+                 f"budget of {epochs} MLE epochs; use a smaller fraction or more --epochs")
+    return pretrain, left // adversarial_epochs
+
+
 def overlay(a: argparse.Namespace) -> dict:
     """The config the experiment runs: the data, models, seeds, temperatures and the equal-budget schedule."""
     block, sentences = dataset_block(a.dataset, Path(a.shared))
@@ -73,8 +91,10 @@ def overlay(a: argparse.Namespace) -> dict:
         return {"scale": "smoke", "models": a.models, "seeds": a.seeds[:2], "datasets": {a.dataset: block},
                 "evaluate": {"temperatures": [1.0, 0.5], "reverse_lm": {"temperatures": [1.0]}},
                 "report": {"datasets": [a.dataset], "num_samples": 3}}
-    steps = math.ceil(sentences * (1 - 0.05) / BATCH)  # one epoch's generator updates (5% held out for selection)
+    rows = sentences - math.ceil(sentences * HELD_OUT)  # the chains' training rows (5% held out for selection)
+    steps = math.ceil(rows / BATCH)  # one epoch's generator updates
     g_steps = max(1, steps // a.adversarial_epochs)
+    leak_pretrain, leak_g_steps = leakgan_schedule(rows, a.epochs, a.adversarial_epochs, a.mle_fraction)
     schedule = {"pretrain_epochs": a.epochs - 1, "pretrain_d_steps": 2, "d_epochs": 1, "num_negatives": 2000,
                 "adversarial_epochs": a.adversarial_epochs, "g_steps": g_steps, "d_steps": 1,
                 "rollout_num": a.rollout_num, "checkpoint_every": 1, "eval_every": a.adversarial_epochs,
@@ -91,15 +111,18 @@ def overlay(a: argparse.Namespace) -> dict:
                      "reverse_lm": {"samples": a.samples, "temperatures": None, "emb_dim": 64, "hidden_dim": 64,
                                     "batch_size": 64, "lr": 0.005, "max_epochs": 5, "patience": 2,
                                     "validation_fraction": 0.1}},
-        "training": {"validation_fraction": 0.05, "select": "best_validation", "keep_checkpoints": "last"},
+        "training": {"validation_fraction": HELD_OUT, "select": "best_validation", "keep_checkpoints": "last"},
         "report": {"datasets": [a.dataset], "num_samples": 5},
         "mle": {"epochs": a.epochs, "eval_every": 1, "curve_samples": 1000, "batch_size": BATCH},
         **{name: {**REDUCED_D, **schedule} for name in ("seqgan", "seqgan_rescaled", "rankgan")},
-        "leakgan": {**REDUCED_D, "pretrain_rounds": 1, "pretrain_d_steps": 2, "pretrain_g_epochs": a.epochs - 1,
-                    "d_epochs": 1, "num_negatives": 2000, "adversarial_epochs": a.adversarial_epochs,
-                    "g_steps": g_steps, "d_steps": 1, "rollout_num": a.rollout_num, "mle_every": 0,
-                    "checkpoint_every": 1,
-                    "eval_every": a.adversarial_epochs, "eval_samples": 1000, "batch_size": BATCH},
+        # Interleaved training (the paper's guard against collapse) after every adversarial epoch, on a fresh
+        # `--mle-fraction` of the data; pretraining in epochs of that size too (the key sets both), D last.
+        "leakgan": {**REDUCED_D, "pretrain_rounds": 1, "pretrain_d_steps": 2, "pretrain_g_epochs": leak_pretrain,
+                    "pretrain_order": "g_first", "d_epochs": 1, "num_negatives": 2000,
+                    "adversarial_epochs": a.adversarial_epochs, "g_steps": leak_g_steps, "d_steps": 1,
+                    "rollout_num": a.rollout_num, "mle_every": 1, "mle_epoch_fraction": a.mle_fraction,
+                    "checkpoint_every": 1, "eval_every": max(leak_pretrain, a.adversarial_epochs),
+                    "eval_samples": 1000, "batch_size": BATCH},
     }
 
 
@@ -113,6 +136,8 @@ def main() -> int:
     p.add_argument("--adversarial-epochs", type=int, default=4,
                    help="adversarial epochs, which share one epoch's worth of generator steps")
     p.add_argument("--rollout-num", type=int, default=2, help="Monte Carlo rollouts per prefix (the paper: 16)")
+    p.add_argument("--mle-fraction", type=float, default=0.05,
+                   help="share of the data in each of LeakGAN's MLE epochs (the authors' COCO 1/20)")
     p.add_argument("--samples", type=int, default=1000, help="samples per model, seed and α")
     p.add_argument("--cores", type=int, default=2)
     p.add_argument("--workdir", default=None, help="default experiments/out/<dataset>")

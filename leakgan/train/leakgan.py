@@ -2,7 +2,8 @@
 
 The schedule follows the authors' Main.py: pretraining is `pretrain_rounds`
 rounds of (D: `pretrain_d_steps` × fresh negatives × `d_epochs` epochs; G:
-`pretrain_g_epochs` epochs of WORKER MLE + MANAGER Eq. 10). An adversarial
+`pretrain_g_epochs` epochs of WORKER MLE + MANAGER Eq. 10); `pretrain_order:
+g_first` puts each round's D phase after its G epochs instead. An adversarial
 epoch is `g_steps` policy-gradient steps on a sampled batch, an MLE epoch
 every `mle_every` epochs (interleaved training), then `d_steps` × fresh
 negatives × `d_epochs` epochs of D. Negatives and evaluation samples are
@@ -125,9 +126,12 @@ class LeakGANRun:
         s = self.settings
         self.epoch = epoch
         if self.stage == "pretrain":
-            if (epoch - 1) % s.pretrain_g_epochs == 0:  # a round starts with D
+            g_first = getattr(s, "pretrain_order", "d_first") == "g_first"
+            if not g_first and (epoch - 1) % s.pretrain_g_epochs == 0:  # d_first: a round starts with D
                 self._d_loss = self.train_discriminator(s.pretrain_d_steps)
             worker, manager = mle_epoch(self)
+            if g_first and epoch % s.pretrain_g_epochs == 0:  # g_first: a round ends with D, against this G
+                self._d_loss = self.train_discriminator(s.pretrain_d_steps)
             return {"phase": "pretrain", "round": (epoch - 1) // s.pretrain_g_epochs + 1, "worker_loss": worker,
                     "manager_loss": manager, "d_loss": self._d_loss}
         self.model.train()
@@ -371,7 +375,7 @@ def evaluate(run: LeakGANRun, tag: str) -> dict:
 
 def planned_updates(s, sequences: int) -> int:
     """LeakGAN's generator updates: pretraining epochs, g_steps per adversarial epoch, interleaved MLE epochs."""
-    per_epoch = math.ceil(sequences / s.batch_size)
+    per_epoch = math.ceil(mle_epoch_rows(s, sequences) / s.batch_size)  # an MLE epoch may see a fraction
     interleaved = s.adversarial_epochs // s.mle_every if s.mle_every else 0
     return ((s.pretrain_rounds * s.pretrain_g_epochs + interleaved) * per_epoch
             + s.adversarial_epochs * s.g_steps)

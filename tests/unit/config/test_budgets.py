@@ -31,3 +31,12 @@ def test_the_plan_counts_what_the_trainers_count():
     s = registry.get("leakgan").settings.defaults(pretrain_rounds=2, pretrain_g_epochs=3, batch_size=32,
                                                   adversarial_epochs=5, g_steps=2, mle_every=2).to_dict()
     assert registry.get("leakgan").planned_updates(s, 100) == 24 + 10 + 8
+
+
+def test_the_plan_counts_a_fraction_of_an_epoch_as_the_trainer_does():
+    """mle_epoch_fraction 0.05 of 9,497 sequences: 474 rows, ceil(474/64) = 8 batches per MLE epoch; 1 pretraining
+    epoch (8) + 4 adversarial epochs x (29 steps + one interleaved MLE epoch of 8) = 8 + 116 + 32."""
+    s = registry.get("leakgan").settings.defaults(pretrain_rounds=1, pretrain_g_epochs=1, batch_size=64,
+                                                  adversarial_epochs=4, g_steps=29, mle_every=1,
+                                                  mle_epoch_fraction=0.05).to_dict()
+    assert registry.get("leakgan").planned_updates(s, 9497) == 8 + 116 + 32

@@ -229,6 +229,22 @@ def test_an_mle_epoch_sees_its_fraction_of_the_data(monkeypatch, fraction, batch
         assert not torch.equal(torch.cat(seen), first)
 
 
+@pytest.mark.parametrize("order, expected", [
+    ("d_first", ["D", "G", "G", "D", "G", "G"]),  # the authors': each round opens with D
+    ("g_first", ["G", "G", "D", "G", "G", "D"]),  # D last: it learns from the generator it will judge
+])
+def test_pretrain_order_places_each_rounds_d_phase(monkeypatch, order, expected):
+    train = data(40)
+    s = settings(pretrain_rounds=2, pretrain_g_epochs=2, pretrain_order=order)
+    run = LeakGANRun(build_model(s, V, T, 1), s, train, train[:4], 1)
+    calls = []
+    monkeypatch.setattr(LeakGANRun, "train_discriminator", lambda self, steps: calls.append("D") or 0.5)
+    monkeypatch.setattr(train_leakgan, "mle_epoch", lambda run, opts=None: calls.append("G") or (1.0, 2.0))
+    points = [run.train_epoch(epoch) for epoch in range(1, 5)]
+    assert calls == expected
+    assert [p["round"] for p in points] == [1, 1, 2, 2] and points[-1]["d_loss"] == 0.5
+
+
 # ---------------------------------------------------------------- 5. ranking with real rows
 
 def reference_with_real(probs: np.ndarray, real: np.ndarray, delta: float) -> np.ndarray:
