@@ -1,7 +1,7 @@
 """The paper's Tables 2 and 3 on equal footing: all five models on real text, several seeds, one command each.
 
 Run (from the repository root). COCO at the default schedule took 2 h 20 min on a 2-core machine (one core
-for its first 52 minutes): each GAN's adversarial phase (148 generator steps with 2 rollouts) 8-11 minutes
+for its first 52 minutes): each GAN's adversarial phase (148 generator updates with 2 rollouts) 8-11 minutes
 on one core, each frontier job 2-5. News sentences are longer, and rollouts cost with the square of the
 length, so plan on several times that:
     python experiments/text_tables.py --dataset coco > experiments/out/coco_table.txt 2>&1
@@ -21,9 +21,15 @@ Data (../shared/data relative to the repository root, or --shared PATH):
 - coco: the COCO benchmark's caption files (train_captions.txt, test_captions.txt; recipes/coco-local.yaml).
 - wmt_benchmark: the EMNLP2017 News benchmark sentences (news/news_sentences.txt, its 10,000-sentence
   split): 90% train, 10% test, every word kept.
-Every model gets the same budget of generator updates: MLE `--epochs` epochs; each GAN `--epochs - 1`
-epochs of MLE pretraining and one adversarial phase of as many generator steps as one epoch has batches
-(`--adversarial-epochs` epochs of g_steps steps), with the reduced D of the other experiments.
+Every model gets the same budget of generator updates (within 1%): MLE `--epochs` epochs; SeqGAN, its
+rescaled variant and RankGAN `--epochs - 1` epochs of MLE pretraining and one adversarial phase of as many
+generator steps as one epoch has batches (`--adversarial-epochs` epochs of g_steps steps), with the reduced D
+of the other experiments. LeakGAN trains with the paper's interleaved training: after every adversarial epoch
+one MLE epoch over a fresh `--mle-fraction` of the data (the authors' COCO share, 1/20), its pretraining in
+epochs of that size too (as many as make `--epochs - 1` full ones), its D pretrained last, against the
+pretrained generator (`pretrain_order: g_first`), and as many policy-gradient steps as the budget leaves
+(`leakgan_schedule`). Without the interleaving LeakGAN's samples shrink to empty sentences within one
+adversarial epoch: experiments/text_collapse.py shows why.
 """
 from __future__ import annotations
 
