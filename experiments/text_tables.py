@@ -171,6 +171,7 @@ def main() -> int:
     for title, header, rows in all_tables(result):
         print(f"## {title}\n")
         print("\n".join(markdown_table(header, rows)) + "\n")
+    (ROOT / "experiments" / "out").mkdir(parents=True, exist_ok=True)  # --workdir may lie elsewhere
     for figure in figures:
         target = ROOT / "experiments" / "out" / f"{a.dataset}_{Path(figure).name}"
         shutil.copyfile(workdir / figure, target)
