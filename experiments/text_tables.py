@@ -1,8 +1,8 @@
 """The paper's Tables 2 and 3 on equal footing: all five models on real text, several seeds, one command each.
 
 Run (from the repository root). COCO at the default schedule took 2 h 20 min on a 2-core machine (one core
-for its first 52 minutes): each GAN's adversarial phase (148 generator updates with 2 rollouts) 8-11 minutes
-on one core, each frontier job 2-5. News sentences are longer, and rollouts cost with the square of the
+for its first 52 minutes; re-running LeakGAN's stages alone with the interleaved schedule 36 minutes): each
+GAN's adversarial phase (148 generator updates with 2 rollouts) 8-12 minutes on one core, each frontier job 2-9. News sentences are longer, and rollouts cost with the square of the
 length, so plan on several times that:
     python experiments/text_tables.py --dataset coco > experiments/out/coco_table.txt 2>&1
     python experiments/text_tables.py --dataset wmt_benchmark > experiments/out/news_table.txt 2>&1
