@@ -124,6 +124,9 @@ def main(argv=None) -> int:
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="change one setting")
     p.add_argument("--seed", type=int, default=1)
     a = p.parse_args(argv)
+    for name in ("steps", "every", "epochs", "extra_d_steps"):
+        if getattr(a, name) < (1 if name == "every" else 0):
+            p.error(f"--{name.replace('_', '-')} must be {'at least 1' if name == 'every' else '0 or more'}")
     try:
         return run(a)
     except UserError as exc:

@@ -111,3 +111,17 @@ def test_text_collapse_runs_whole_epochs_and_names_a_bad_key(model_folder, capsy
     assert "| epoch 1 |" in capsys.readouterr().out
     assert text_collapse.main(["--model", str(model_folder), "--set", "g_step=1"]) == 2
     assert "text_collapse.py: --set 'g_step=1': expected KEY=VALUE" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("flag, message", [("--every=0", "--every must be at least 1"),
+                                           ("--steps=-1", "--steps must be 0 or more")])
+def test_text_collapse_refuses_a_bad_count_in_one_line(model_folder, capsys, flag, message):
+    with pytest.raises(SystemExit) as exit_:
+        text_collapse.main(["--model", str(model_folder), flag])
+    assert exit_.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_text_collapse_names_a_missing_folder(tmp_path, capsys):
+    assert text_collapse.main(["--model", str(tmp_path / "nope")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("text_collapse.py: ") and "pretrain.pt" in err and len(err.strip().splitlines()) == 1
