@@ -101,7 +101,7 @@ def overlay(a: argparse.Namespace) -> dict:
     steps = math.ceil(rows / BATCH)  # one epoch's generator updates
     g_steps = max(1, steps // a.adversarial_epochs)
     leak_pretrain, leak_g_steps = leakgan_schedule(rows, a.epochs, a.adversarial_epochs, a.mle_fraction)
-    schedule = {"pretrain_epochs": a.epochs - 1, "pretrain_d_steps": 2, "d_epochs": 1, "num_negatives": 2000,
+    schedule = {"adversarial_lr": a.baseline_adversarial_lr, "pretrain_epochs": a.epochs - 1, "pretrain_d_steps": 2, "d_epochs": 1, "num_negatives": 2000,
                 "adversarial_epochs": a.adversarial_epochs, "g_steps": g_steps, "d_steps": 1,
                 "rollout_num": a.rollout_num, "checkpoint_every": 1, "eval_every": a.adversarial_epochs,
                 "eval_samples": 1000, "batch_size": BATCH}
@@ -144,6 +144,9 @@ def main() -> int:
     p.add_argument("--rollout-num", type=int, default=2, help="Monte Carlo rollouts per prefix (the paper: 16)")
     p.add_argument("--mle-fraction", type=float, default=0.05,
                    help="share of the data in each of LeakGAN's MLE epochs (the authors' COCO 1/20)")
+    p.add_argument("--baseline-adversarial-lr", type=float, default=None,
+                   help="G's Adam rate in SeqGAN's and RankGAN's adversarial phase (default: their lr, 0.01 as "
+                        "SeqGAN's code; at this schedule that rate collapses them: README)")
     p.add_argument("--samples", type=int, default=1000, help="samples per model, seed and α")
     p.add_argument("--cores", type=int, default=2)
     p.add_argument("--workdir", default=None, help="default experiments/out/<dataset>")

@@ -81,7 +81,8 @@ class SeqGANRun:
         self.job, self.settings, self.critic, self.stage = job, settings, critic, stage
         self.generator, self.rewards = generator, rewards
         self.device = generator.out.weight.device
-        self.g_opt = torch.optim.Adam(generator.parameters(), lr=settings.lr)
+        lr = getattr(settings, "adversarial_lr", None) if stage == "adversarial" else None
+        self.g_opt = torch.optim.Adam(generator.parameters(), lr=settings.lr if lr is None else lr)
         self.budget = Budget()
         self.streams = Streams.of(job.seed, streams.format(stage=stage), self.device)
         self.rollout_model = copy.deepcopy(generator)

@@ -36,11 +36,12 @@ def test_the_overlay_gives_every_model_the_same_budget_within_one_percent(tmp_pa
         (tmp_path / "coco" / name).write_text("a man rides a horse\n", encoding="utf-8")
     a = argparse.Namespace(dataset="coco", shared=str(tmp_path), models=text_tables.ALL_MODELS, seeds=[1, 2, 3],
                            epochs=2, adversarial_epochs=4, rollout_num=2, samples=1000, mle_fraction=0.05,
-                           smoke=False)
+                           baseline_adversarial_lr=0.001, smoke=False)
     overlay = text_tables.overlay(a)
     block = overlay["leakgan"]
     assert (block["pretrain_order"], block["mle_every"], block["mle_epoch_fraction"], block["pretrain_g_epochs"],
             block["g_steps"], block["eval_every"]) == ("g_first", 1, 0.05, 19, 28, 19)
+    assert {overlay[m]["adversarial_lr"] for m in ("seqgan", "seqgan_rescaled", "rankgan")} == {0.001}
     config = load(overrides=overlay)
     rows = 9997 - math.ceil(9997 * 0.05)
     planned = {m: registry.get(m).planned_updates(model_settings(config, "coco", m), rows)

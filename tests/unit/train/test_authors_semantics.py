@@ -377,6 +377,23 @@ def test_negatives_temperature_is_apart_from_temperature(negatives, expected):
     assert alphas == [expected]
 
 
+@pytest.mark.parametrize("model", ["seqgan", "seqgan_rescaled", "rankgan"])
+@pytest.mark.parametrize("adversarial_lr, stage, expected", [(None, "adversarial", 0.01), (0.001, "adversarial", 0.001),
+                                                             (0.001, "pretrain", 0.01)])
+def test_the_baselines_adversarial_learning_rate(model, adversarial_lr, stage, expected):
+    """`adversarial_lr` sets G's Adam rate in the adversarial phase only (null: `lr`), and changing it re-runs that
+    stage alone."""
+    cls = registry.get(model).settings
+    assert cls.stage_of("adversarial_lr") == "adversarial"
+    s = cls.defaults("text", emb_dim=4, hidden_dim=5, dis_emb_dim=4, filter_sizes=[1, 2], num_filters=[2, 2],
+                     lr=0.01, adversarial_lr=adversarial_lr)
+    G = MLEGenerator(MLEConfig(vocab_size=V, seq_len=T, emb_dim=4, hidden_dim=5))
+    job = types.SimpleNamespace(seed=1, train=data(), device=torch.device("cpu"))
+    critic = discriminator_critic(job, s, Discriminator(DiscriminatorConfig(V, T, 4, (1, 2), (2, 2))))
+    run = SeqGANRun(job, s, G, critic, stage=stage)
+    assert [group["lr"] for group in run.g_opt.param_groups] == [expected]
+
+
 # ---------------------------------------------------------------- 8. SeqGAN's rollout network
 
 @pytest.mark.parametrize("network", ["current", "delayed"])
