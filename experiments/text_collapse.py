@@ -160,8 +160,8 @@ def run(a: argparse.Namespace) -> int:
           f"pad id {pad}\n")
     print("WORKER reward of the pretrained generator by position (256 samples):\n")
     rows = intrinsic_table(model, s, pad, a.seed)
-    print("\n".join(markdown_table(["position", "words", "n", "end of sentence", "n"],
-                                   [[str(t), f"{w:.3f}", str(n), f"{e:.3f}", str(m)] for t, w, n, e, m in rows])) + "\n")
+    cells = [[str(t), f"{w:.3f}", str(n), f"{e:.3f}", str(m)] for t, w, n, e, m in rows]
+    print("\n".join(markdown_table(["position", "words", "n", "end of sentence", "n"], cells)) + "\n")
     if a.extra_d_steps:
         started = time.time()
         loss = run_.train_discriminator(a.extra_d_steps)

@@ -2,8 +2,9 @@
 
 Run (from the repository root). COCO at the default schedule took 2 h 20 min on a 2-core machine (one core
 for its first 52 minutes; re-running LeakGAN's stages alone with the interleaved schedule 36 minutes): each
-GAN's adversarial phase (148 generator updates with 2 rollouts) 8-12 minutes on one core, each frontier job 2-9. News sentences are longer, and rollouts cost with the square of the
-length, so plan on several times that:
+GAN's adversarial phase (148 generator updates with 2 rollouts) 8-12 minutes on one core, each frontier job
+2-9. News sentences are longer, and rollouts cost with the square of the length: its stages measured so far
+put the whole News run at about 5 hours on 2 cores:
     python experiments/text_tables.py --dataset coco > experiments/out/coco_table.txt 2>&1
     python experiments/text_tables.py --dataset wmt_benchmark > experiments/out/news_table.txt 2>&1
     python experiments/text_tables.py --dataset coco --smoke     # the whole path at tiny sizes
@@ -101,7 +102,8 @@ def overlay(a: argparse.Namespace) -> dict:
     steps = math.ceil(rows / BATCH)  # one epoch's generator updates
     g_steps = max(1, steps // a.adversarial_epochs)
     leak_pretrain, leak_g_steps = leakgan_schedule(rows, a.epochs, a.adversarial_epochs, a.mle_fraction)
-    schedule = {"adversarial_lr": a.baseline_adversarial_lr, "pretrain_epochs": a.epochs - 1, "pretrain_d_steps": 2, "d_epochs": 1, "num_negatives": 2000,
+    schedule = {"adversarial_lr": a.baseline_adversarial_lr, "pretrain_epochs": a.epochs - 1, "pretrain_d_steps": 2,
+                "d_epochs": 1, "num_negatives": 2000,
                 "adversarial_epochs": a.adversarial_epochs, "g_steps": g_steps, "d_steps": 1,
                 "rollout_num": a.rollout_num, "checkpoint_every": 1, "eval_every": a.adversarial_epochs,
                 "eval_samples": 1000, "batch_size": BATCH}
