@@ -34,7 +34,8 @@ sys.path.insert(0, str(ROOT))
 from leakgan import registry  # noqa: E402
 from leakgan.errors import UserError  # noqa: E402
 from leakgan.io import read_checkpoint, read_tokens  # noqa: E402
-from leakgan.models.leakgan import LeakGANModel, intrinsic_reward, intrinsic_reward_authors  # noqa: E402
+from leakgan.eval.scores import sentence_ids  # noqa: E402
+from leakgan.models.leakgan import LeakGANModel  # noqa: E402
 from leakgan.report.render import markdown_table  # noqa: E402
 from leakgan.train import leakgan as train_leakgan  # noqa: E402
 
@@ -54,27 +55,32 @@ def settings_with(base: dict, assignments: list[str]) -> dict:
     return out
 
 
+def sentence_masks(tokens: torch.Tensor, pad: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(words, ends) [B, T]: the tokens before a row's first pad token, and that first pad token (its end)."""
+    is_pad = tokens == pad
+    before = is_pad.cumsum(dim=1)
+    return ~is_pad & (before == 0), is_pad & (before == 1)
+
+
+def mean_and_count(values: torch.Tensor, mask: torch.Tensor) -> tuple[float, int]:
+    """The mean of `values` where `mask` holds (nan over none) and how many that is."""
+    return (float(values[mask].mean()) if mask.any() else float("nan")), int(mask.sum())
+
+
 def reward_by_position(tokens: torch.Tensor, rewards: torch.Tensor, pad: int, positions) -> list[tuple]:
     """Per position t: (t, mean reward of word tokens, their count, mean reward of ends of sentence, their count).
 
     The end of a sentence is the first pad token of a row; pads after it are neither. A mean over no tokens is nan.
     """
-    is_pad = tokens == pad
-    first = is_pad & (is_pad.cumsum(dim=1) == 1)
-    words = ~is_pad & (is_pad.cumsum(dim=1) == 0)
-    rows = []
-    for t in positions:
-        w, e = words[:, t], first[:, t]
-        rows.append((t, float(rewards[:, t][w].mean()) if w.any() else float("nan"), int(w.sum()),
-                     float(rewards[:, t][e].mean()) if e.any() else float("nan"), int(e.sum())))
-    return rows
+    words, ends = sentence_masks(tokens, pad)
+    return [(t, *mean_and_count(rewards[:, t], words[:, t]), *mean_and_count(rewards[:, t], ends[:, t]))
+            for t in positions]
 
 
 def empty_share_and_length(samples: torch.Tensor, pad: int) -> tuple[float, float]:
-    """Share of rows that start with pad (empty sentences) and the mean number of tokens before the first pad."""
-    is_pad = samples == pad
-    length = (is_pad.cumsum(dim=1) == 0).sum(dim=1).float()
-    return float(is_pad[:, 0].float().mean()), float(length.mean())
+    """Share of empty sentences and the mean sentence length, a sentence ending at its first pad token."""
+    lengths = [len(sentence_ids(row, pad)) for row in samples.tolist()]
+    return sum(n == 0 for n in lengths) / len(lengths), sum(lengths) / len(lengths)
 
 
 @torch.no_grad()
@@ -82,15 +88,10 @@ def intrinsic_table(model: LeakGANModel, s, pad: int, seed: int) -> list[tuple]:
     """`reward_by_position` of 256 samples at every position holding a word or an end, after a row over all."""
     trace = model.trace(256, s.train_temperature, torch.Generator().manual_seed(seed), ())
     out = model.teacher_forced(trace.tokens, s.train_temperature, features=trace.features)
-    if s.intrinsic_reward == "authors":
-        rewards = intrinsic_reward_authors(out.features, out.goals, s.step_size)
-    else:
-        rewards = intrinsic_reward(out.features, out.sub_goals, s.step_size)
+    rewards = train_leakgan.worker_rewards(s, out)
     rows = reward_by_position(trace.tokens, rewards, pad, range(trace.tokens.shape[1]))
-    is_pad = trace.tokens == pad
-    words, ends = ~is_pad & (is_pad.cumsum(dim=1) == 0), is_pad & (is_pad.cumsum(dim=1) == 1)
-    overall = ("all", float(rewards[words].mean()), int(words.sum()),
-               float(rewards[ends].mean()) if ends.any() else float("nan"), int(ends.sum()))
+    words, ends = sentence_masks(trace.tokens, pad)
+    overall = ("all", *mean_and_count(rewards, words), *mean_and_count(rewards, ends))
     return [overall] + [row for row in rows if row[2] + row[4] > 0]
 
 

@@ -40,6 +40,7 @@ import math
 import shutil
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import yaml
 
@@ -49,6 +50,7 @@ sys.path.insert(0, str(ROOT / "experiments"))
 
 from frontier import REDUCED_D, run_workflow  # noqa: E402
 from leakgan.report.render import markdown_table, run_note  # noqa: E402
+from leakgan.train.leakgan import mle_epoch_rows  # noqa: E402
 from leakgan.report.tables import all_tables  # noqa: E402
 
 ALL_MODELS = ["mle", "seqgan", "seqgan_rescaled", "rankgan", "leakgan"]
@@ -82,7 +84,7 @@ def leakgan_schedule(rows: int, epochs: int, adversarial_epochs: int, fraction: 
     adversarial epochs share what is left, less their interleaved MLE batches.
     """
     per_epoch = math.ceil(rows / BATCH)
-    part = math.ceil(math.floor(fraction * rows + 1e-9) / BATCH)
+    part = math.ceil(mle_epoch_rows(SimpleNamespace(mle_epoch_fraction=fraction), rows) / BATCH)  # the trainer's rows
     pretrain = max(1, round((epochs - 1) * per_epoch / part))
     left = epochs * per_epoch - pretrain * part - adversarial_epochs * part
     if left < adversarial_epochs:

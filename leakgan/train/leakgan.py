@@ -308,6 +308,14 @@ def constant_reward(batch: int, delta: float) -> float:
     return float(torch.sigmoid(delta * (0.5 - ranks / batch)).mean())
 
 
+def worker_rewards(s, out) -> torch.Tensor:
+    """The WORKER's intrinsic reward [B, T] of a teacher-forced pass `out`: Eq. 9, or the authors' Worker_Reward
+    (one cosine against the segment's goal) under `intrinsic_reward: authors`; the goals enter detached."""
+    if s.intrinsic_reward == "authors":
+        return intrinsic_reward_authors(out.features, out.goals.detach(), s.step_size)
+    return intrinsic_reward(out.features, out.sub_goals.detach(), s.step_size)
+
+
 def adversarial_step(run: LeakGANRun) -> dict:
     """One generator step on a sampled batch: MANAGER by Eq. 7, WORKER by Eq. 8-9.
 
@@ -335,11 +343,7 @@ def adversarial_step(run: LeakGANRun) -> dict:
     out = model.teacher_forced(trace.tokens, s.train_temperature,
                                features=trace.features if s.rollouts == "batched" else None)
     m_loss = manager_loss(out.features, out.goals, rewards, s.step_size, s.loss_reduction)  # Eq. 7
-    if s.intrinsic_reward == "authors":  # their Worker_Reward: one cosine against the segment's goal
-        r_intrinsic = intrinsic_reward_authors(out.features, out.goals.detach(), s.step_size)
-    else:
-        r_intrinsic = intrinsic_reward(out.features, out.sub_goals.detach(), s.step_size)  # Eq. 9
-    w_loss = worker_loss(r_intrinsic, out.log_probs, s.loss_reduction)  # Eq. 8 (REINFORCE)
+    w_loss = worker_loss(worker_rewards(s, out), out.log_probs, s.loss_reduction)  # Eq. 8 (REINFORCE)
     update_generator(run, w_loss, m_loss)
     run.budget.update(trace.tokens.numel())
     return {**reported, "manager_loss": float(m_loss.detach()), "worker_loss": float(w_loss.detach())}
