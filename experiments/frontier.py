@@ -71,23 +71,32 @@ def overlay(a: argparse.Namespace) -> dict:
     }
 
 
-def run_workflow(workdir: Path, configfile: Path, targets: list[str], cores: int) -> tuple[int, float]:
+def run_workflow(workdir: Path, configfile: Path, targets: list[str], cores: int,
+                 dry_run: bool = False) -> tuple[int, float]:
     """Run the pipeline (snakemake) in `workdir` for `targets` with a config overlay; (exit code, wall seconds).
 
     Training and frontier jobs run one thread each on 2 cores (two jobs at a time), two on more.
-    The log goes to workdir/snakemake.log; a failure prints one line naming it.
+    The log goes to workdir/snakemake.log; a failure prints one line naming it. With `dry_run` nothing runs:
+    snakemake's count of the jobs it would run, by rule, and why, goes to stdout.
     """
     threads = [f"{rule}={1 if cores <= 2 else 2}" for rule in ("pretrain", "adversarial", "frontier")]
     command = [sys.executable, "-m", "snakemake", "--snakefile", str(ROOT / "Snakefile"), "--directory",
                str(workdir), "--cores", str(cores), "--configfile", str(configfile),
-               "--set-threads", *threads, "--rerun-incomplete", "--show-failed-logs", "--", *targets]
+               "--set-threads", *threads, "--rerun-incomplete", "--show-failed-logs",
+               *(["--dry-run", "--quiet", "rules"] if dry_run else []), "--", *targets]
     # the rules call the `leakgan` command installed beside this Python
     env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
     started = time.time()
-    with open(workdir / "snakemake.log", "w", encoding="utf-8") as log:
-        code = subprocess.call(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
+    if dry_run:
+        done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=ROOT, env=env,
+                              text=True)
+        print(done.stdout.rstrip())
+        code = done.returncode
+    else:
+        with open(workdir / "snakemake.log", "w", encoding="utf-8") as log:
+            code = subprocess.call(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
     if code != 0:
-        print(f"snakemake failed (exit {code}); see {workdir / 'snakemake.log'}")
+        print(f"snakemake failed (exit {code}); see {'its output above' if dry_run else workdir / 'snakemake.log'}")
     return code, time.time() - started
 
 

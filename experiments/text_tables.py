@@ -3,11 +3,13 @@
 Run (from the repository root). COCO at the default schedule took 2 h 20 min on a 2-core machine (one core
 for its first 52 minutes; re-running LeakGAN's stages alone with the interleaved schedule 36 minutes): each
 GAN's adversarial phase (148 generator updates with 2 rollouts) 8-12 minutes on one core, each frontier job
-2-9. News sentences are longer, and rollouts cost with the square of the length: its stages measured so far
-put the whole News run at about 5 hours on 2 cores:
+2-9. News sentences are longer (20-51 tokens) and a rollout costs with the square of the length: with the
+2 rollouts per prefix of COCO a SeqGAN adversarial epoch on News took 13 minutes on a loaded core (the whole
+run about 5 hours on 2 cores), so News defaults to 1 rollout per prefix (--rollout-num):
     python experiments/text_tables.py --dataset coco > experiments/out/coco_table.txt 2>&1
     python experiments/text_tables.py --dataset wmt_benchmark > experiments/out/news_table.txt 2>&1
     python experiments/text_tables.py --dataset coco --smoke     # the whole path at tiny sizes
+    python experiments/text_tables.py --dataset coco --dry-run   # the jobs a run would start, and why
 
 The experiment is the pipeline itself, as experiments/frontier.py: this
 script writes a config overlay (printed at the top: the data and the
@@ -58,6 +60,9 @@ DEFAULT_SHARED = ROOT.parent / "shared" / "data"
 TEMPERATURES = [1.0, 0.8, 0.67, 0.5]
 BATCH = 64
 HELD_OUT = 0.05  # training.validation_fraction of the overlay
+# Monte Carlo rollouts per prefix when --rollout-num is not given: a rollout costs with the square of the length,
+# so News (sentences of 20-51 tokens) gets one, to fit the run in a few hours on 2 cores.
+ROLLOUTS = {"coco": 2, "wmt_benchmark": 1}
 
 
 def dataset_block(name: str, shared: Path) -> tuple[dict, int]:
@@ -104,10 +109,11 @@ def overlay(a: argparse.Namespace) -> dict:
     steps = math.ceil(rows / BATCH)  # one epoch's generator updates
     g_steps = max(1, steps // a.adversarial_epochs)
     leak_pretrain, leak_g_steps = leakgan_schedule(rows, a.epochs, a.adversarial_epochs, a.mle_fraction)
+    rollouts = ROLLOUTS[a.dataset] if a.rollout_num is None else a.rollout_num
     schedule = {"adversarial_lr": a.baseline_adversarial_lr, "pretrain_epochs": a.epochs - 1, "pretrain_d_steps": 2,
                 "d_epochs": 1, "num_negatives": 2000,
                 "adversarial_epochs": a.adversarial_epochs, "g_steps": g_steps, "d_steps": 1,
-                "rollout_num": a.rollout_num, "checkpoint_every": 1, "eval_every": a.adversarial_epochs,
+                "rollout_num": rollouts, "checkpoint_every": 1, "eval_every": a.adversarial_epochs,
                 "eval_samples": 1000, "batch_size": BATCH}
     return {
         "scale": "paper",
@@ -130,13 +136,24 @@ def overlay(a: argparse.Namespace) -> dict:
         "leakgan": {**REDUCED_D, "pretrain_rounds": 1, "pretrain_d_steps": 2, "pretrain_g_epochs": leak_pretrain,
                     "pretrain_order": "g_first", "d_epochs": 1, "num_negatives": 2000,
                     "adversarial_epochs": a.adversarial_epochs, "g_steps": leak_g_steps, "d_steps": 1,
-                    "rollout_num": a.rollout_num, "mle_every": 1, "mle_epoch_fraction": a.mle_fraction,
+                    "rollout_num": rollouts, "mle_every": 1, "mle_epoch_fraction": a.mle_fraction,
                     "checkpoint_every": 1, "eval_every": max(leak_pretrain, a.adversarial_epochs),
                     "eval_samples": 1000, "batch_size": BATCH},
     }
 
 
-def main() -> int:
+def positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--dataset", choices=["coco", "wmt_benchmark"], required=True)
     p.add_argument("--shared", default=str(DEFAULT_SHARED), help="the folder holding coco/ and news/")
@@ -145,7 +162,8 @@ def main() -> int:
     p.add_argument("--epochs", type=int, default=2, help="MLE epochs; the GANs pretrain one fewer")
     p.add_argument("--adversarial-epochs", type=int, default=4,
                    help="adversarial epochs, which share one epoch's worth of generator steps")
-    p.add_argument("--rollout-num", type=int, default=2, help="Monte Carlo rollouts per prefix (the paper: 16)")
+    p.add_argument("--rollout-num", type=positive, default=None,
+                   help="Monte Carlo rollouts per prefix (the paper: 16; default 2 on coco, 1 on wmt_benchmark)")
     p.add_argument("--mle-fraction", type=float, default=0.05,
                    help="share of the data in each of LeakGAN's MLE epochs (the authors' COCO 1/20)")
     p.add_argument("--baseline-adversarial-lr", type=float, default=None,
@@ -155,7 +173,9 @@ def main() -> int:
     p.add_argument("--cores", type=int, default=2)
     p.add_argument("--workdir", default=None, help="default experiments/out/<dataset>")
     p.add_argument("--smoke", action="store_true", help="tiny sizes: checks the whole path (numbers mean nothing)")
-    a = p.parse_args()
+    p.add_argument("--dry-run", action="store_true",
+                   help="write and print the schedule, then list the jobs the run would start (by rule) and why")
+    a = p.parse_args(argv)
 
     workdir = Path(a.workdir or ROOT / "experiments" / "out" / a.dataset)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -167,8 +187,9 @@ def main() -> int:
     figures = [f"results/report/{a.dataset}/frontier.png", f"results/report/{a.dataset}/bleu_curve.png"]
     if "leakgan" in a.models and set(a.models) & {"seqgan", "rankgan", "seqgan_rescaled"}:
         figures.append(f"results/report/{a.dataset}/figure3.png")
-    code, wall = run_workflow(workdir, workdir / "tables.yaml", [f"results/{a.dataset}/bleu.json", *figures], a.cores)
-    if code != 0:
+    targets = [f"results/{a.dataset}/bleu.json", *figures]
+    code, wall = run_workflow(workdir, workdir / "tables.yaml", targets, a.cores, dry_run=a.dry_run)
+    if code != 0 or a.dry_run:
         return code
     result = json.loads((workdir / f"results/{a.dataset}/bleu.json").read_text(encoding="utf-8"))
     lm = json.loads((workdir / f"results/{a.dataset}/lm/reference.json").read_text(encoding="utf-8"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 import sys
 
 import numpy as np
@@ -47,6 +48,45 @@ def test_the_overlay_gives_every_model_the_same_budget_within_one_percent(tmp_pa
     planned = {m: registry.get(m).planned_updates(model_settings(config, "coco", m), rows)
                for m in text_tables.ALL_MODELS}
     assert planned == {"mle": 298, "seqgan": 297, "seqgan_rescaled": 297, "rankgan": 297, "leakgan": 296}
+
+
+def tiny_shared(tmp_path):
+    """A --shared folder with one-line COCO caption files and News sentences."""
+    (tmp_path / "coco").mkdir()
+    (tmp_path / "news").mkdir()
+    for name in ("train_captions.txt", "test_captions.txt"):
+        (tmp_path / "coco" / name).write_text("a man rides a horse\n", encoding="utf-8")
+    (tmp_path / "news" / "news_sentences.txt").write_text("the market rose on monday .\n", encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize("dataset,given,expected", [("coco", None, 2), ("wmt_benchmark", None, 1),
+                                                     ("wmt_benchmark", 3, 3)])
+def test_rollouts_per_prefix_default_to_the_datasets_and_follow_the_flag(tmp_path, dataset, given, expected):
+    a = argparse.Namespace(dataset=dataset, shared=str(tiny_shared(tmp_path)), models=text_tables.ALL_MODELS,
+                           seeds=[1], epochs=2, adversarial_epochs=4, rollout_num=given, samples=1000,
+                           mle_fraction=0.05, baseline_adversarial_lr=None, smoke=False)
+    overlay = text_tables.overlay(a)
+    assert {overlay[m]["rollout_num"] for m in text_tables.ALL_MODELS if m != "mle"} == {expected}
+
+
+def test_a_rollout_count_below_one_is_one_argparse_line(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        text_tables.main(["--dataset", "coco", "--rollout-num", "0"])
+    assert exit_.value.code == 2
+    assert "argument --rollout-num: expected a whole number of at least 1, got '0'" in capsys.readouterr().err
+
+
+def test_dry_run_lists_the_jobs_and_runs_none(tmp_path, capsys):
+    work = tmp_path / "work"
+    code = text_tables.main(["--dataset", "coco", "--shared", str(tiny_shared(tmp_path)), "--workdir", str(work),
+                             "--smoke", "--models", "mle", "--seeds", "1", "--dry-run"])
+    out = capsys.readouterr().out
+    assert code == 0
+    jobs = dict(line.split() for line in out.splitlines() if re.fullmatch(r"(prepare|pretrain|frontier)\s+\d+", line))
+    assert jobs == {"prepare": "1", "pretrain": "1", "frontier": "1"}
+    assert "This was a dry-run" in out
+    assert (work / "tables.yaml").is_file() and not (work / "results").exists()
 
 
 def test_reward_by_position_splits_words_from_the_end_of_the_sentence():
