@@ -362,6 +362,25 @@ def test_prepare_planned_again_when_content_changes_but_mtime_does_not(tmp_path)
     assert "Params have changed" in dry.stdout
 
 
+@pytest.mark.slow
+def test_a_fresh_copy_of_the_same_corpus_plans_nothing(tmp_path):
+    """A newer modification time with the same bytes (a re-synced share, an unpacked archive) re-runs nothing:
+    the local corpus is tracked by its fingerprint. Snakemake's own checksum of small inputs is turned off here
+    (--max-checksum-file-size 1), as for a corpus over its 1 MB default, so the test sees the rule's own doing."""
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(_corpus_lines(300, 0), encoding="utf-8")
+    target = ["--max-checksum-file-size", "1", "--", "results/mine/data/train.txt"]
+    snakemake(tmp_path, *_text_config(corpus), *target)
+    later = corpus.stat().st_mtime_ns + 3_600 * 10**9
+    os.utime(corpus, ns=(later, later))
+    dry = snakemake(tmp_path, "-n", *_text_config(corpus), *target)
+    assert planned_jobs(dry.stdout) == {}, dry.stdout[-2000:]
+    # a real change is still seen, through the fingerprint
+    corpus.write_text(_corpus_lines(300, 1), encoding="utf-8")
+    dry = snakemake(tmp_path, "-n", *_text_config(corpus), *target)
+    assert planned_jobs(dry.stdout) == {"prepare": 1} and "Params have changed" in dry.stdout, dry.stdout[-2000:]
+
+
 def test_fingerprint_reads_three_mib_of_a_large_file(tmp_path):
     from leakgan.data.sources import FINGERPRINT_CHUNK, fingerprint
 

@@ -33,7 +33,11 @@ rule download:
 rule prepare:
     """Normalise, tokenize, filter by word frequency and length, and sample train/test token files."""
     input:
-        unpack(lambda w: sources.raw_files(w.dataset, ds(w.dataset))),
+        # A local corpus is tracked by its content (the fingerprint in params), not by its modification time:
+        # a fresh copy of the same bytes (a re-synced share, an unpacked archive) re-runs nothing downstream.
+        # A download keeps its time: it is new only when downloaded again.
+        unpack(lambda w: {role: path if sources.is_url(ds(w.dataset)[role]) else ancient(path)
+                          for role, path in sources.raw_files(w.dataset, ds(w.dataset)).items()}),
     output:
         train=data_file("train.txt"),
         test=data_file("test.txt"),
