@@ -68,7 +68,8 @@ def fingerprint(path: str | os.PathLike) -> str:
     again even when its modification time did not move forward (`cp -p`, `tar`, `curl -R`, `rsync -t` keep the
     old one). Three MiB are read whatever the file's size (milliseconds on a multi-GB corpus, no full pass at
     every dry run); an edit that keeps the size and touches none of those three MiB goes unseen: `--forcerun
-    prepare` (the prepare rule reads local sources as `ancient`, so touching the file does nothing). '-' for a file that cannot be read (Snakemake names a missing input itself).
+    prepare` (the prepare rule reads local sources as `ancient`, so touching the file does nothing). '-' for a
+    file that cannot be read (Snakemake names a missing input itself).
     """
     try:
         with open(path, "rb") as handle:
