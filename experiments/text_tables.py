@@ -27,7 +27,8 @@ Data (../shared/data relative to the repository root, or --shared PATH):
 Every model gets the same budget of generator updates (within 1%): MLE `--epochs` epochs; SeqGAN, its
 rescaled variant and RankGAN `--epochs - 1` epochs of MLE pretraining and one adversarial phase of as many
 generator steps as one epoch has batches (`--adversarial-epochs` epochs of g_steps steps), with the reduced D
-of the other experiments. LeakGAN trains with the paper's interleaved training: after every adversarial epoch
+of the other experiments; their generator's Adam rate in the adversarial phase is 0.001
+(`--baseline-adversarial-lr`: at their code's 0.01 they collapse at this schedule). LeakGAN trains with the paper's interleaved training: after every adversarial epoch
 one MLE epoch over a fresh `--mle-fraction` of the data (the authors' COCO share, 1/20), its pretraining in
 epochs of that size too (as many as make `--epochs - 1` full ones), its D pretrained last, against the
 pretrained generator (`pretrain_order: g_first`), and as many policy-gradient steps as the budget leaves
@@ -153,7 +154,7 @@ def positive(text: str) -> int:
     return value
 
 
-def main(argv: list[str] | None = None) -> int:
+def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--dataset", choices=["coco", "wmt_benchmark"], required=True)
     p.add_argument("--shared", default=str(DEFAULT_SHARED), help="the folder holding coco/ and news/")
@@ -166,16 +167,20 @@ def main(argv: list[str] | None = None) -> int:
                    help="Monte Carlo rollouts per prefix (the paper: 16; default 2 on coco, 1 on wmt_benchmark)")
     p.add_argument("--mle-fraction", type=float, default=0.05,
                    help="share of the data in each of LeakGAN's MLE epochs (the authors' COCO 1/20)")
-    p.add_argument("--baseline-adversarial-lr", type=float, default=None,
-                   help="G's Adam rate in SeqGAN's and RankGAN's adversarial phase (default: their lr, 0.01 as "
-                        "SeqGAN's code; at this schedule that rate collapses them: README)")
+    p.add_argument("--baseline-adversarial-lr", type=float, default=0.001,
+                   help="G's Adam rate in SeqGAN's and RankGAN's adversarial phase (default 0.001; their code's "
+                        "0.01 collapses them at this schedule: README)")
     p.add_argument("--samples", type=int, default=1000, help="samples per model, seed and α")
     p.add_argument("--cores", type=int, default=2)
     p.add_argument("--workdir", default=None, help="default experiments/out/<dataset>")
     p.add_argument("--smoke", action="store_true", help="tiny sizes: checks the whole path (numbers mean nothing)")
     p.add_argument("--dry-run", action="store_true",
                    help="write and print the schedule, then list the jobs the run would start (by rule) and why")
-    a = p.parse_args(argv)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    a = parser().parse_args(argv)
 
     workdir = Path(a.workdir or ROOT / "experiments" / "out" / a.dataset)
     workdir.mkdir(parents=True, exist_ok=True)

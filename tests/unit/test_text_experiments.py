@@ -70,6 +70,12 @@ def test_rollouts_per_prefix_default_to_the_datasets_and_follow_the_flag(tmp_pat
     assert {overlay[m]["rollout_num"] for m in text_tables.ALL_MODELS if m != "mle"} == {expected}
 
 
+def test_the_baselines_adversarial_rate_defaults_to_the_one_that_does_not_collapse_them():
+    assert text_tables.parser().parse_args(["--dataset", "coco"]).baseline_adversarial_lr == 0.001
+    assert text_tables.parser().parse_args(["--dataset", "coco", "--baseline-adversarial-lr", "0.01"]
+                                           ).baseline_adversarial_lr == 0.01
+
+
 def test_a_rollout_count_below_one_is_one_argparse_line(capsys):
     with pytest.raises(SystemExit) as exit_:
         text_tables.main(["--dataset", "coco", "--rollout-num", "0"])
