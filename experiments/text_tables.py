@@ -143,6 +143,24 @@ def overlay(a: argparse.Namespace) -> dict:
     }
 
 
+def job_times(logs: Path) -> tuple[int, float, float]:
+    """(jobs, summed wall seconds, summed CPU seconds) over the Snakemake benchmark files under `logs`: the cost
+    of a run however many invocations it took (each file holds its job's last run; a stage resumed from a
+    checkpoint counts only the part after the resume). Unreadable rows are skipped."""
+    jobs, wall, cpu = 0, 0.0, 0.0
+    for path in sorted(logs.rglob("*.benchmark.tsv")):
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        if len(lines) < 2:
+            continue
+        row = dict(zip(lines[0].split("\t"), lines[-1].split("\t")))
+        try:
+            seconds, cpu_seconds = float(row["s"]), float(row.get("cpu_time", "0") or 0)
+        except (KeyError, ValueError):
+            continue
+        jobs, wall, cpu = jobs + 1, wall + seconds, cpu + cpu_seconds
+    return jobs, wall, cpu
+
+
 def positive(text: str) -> int:
     """An argparse type: a whole number of at least 1."""
     try:
@@ -199,6 +217,9 @@ def main(argv: list[str] | None = None) -> int:
     result = json.loads((workdir / f"results/{a.dataset}/bleu.json").read_text(encoding="utf-8"))
     lm = json.loads((workdir / f"results/{a.dataset}/lm/reference.json").read_text(encoding="utf-8"))
     print(f"Wall time of the run: {wall / 60:.1f} min ({run_note(result)})")
+    jobs, job_wall, job_cpu = job_times(workdir / "logs" / a.dataset)
+    print(f"Its {jobs} jobs (their last runs, over every invocation): {job_wall / 3600:.2f} h of wall time summed, "
+          f"{job_cpu / 3600:.2f} h of CPU time")
     print(f"Reference LM: test NLL {lm['test_nll']:.3f} per token after {lm['epochs']} epochs "
           f"({lm['parameters']:,} parameters)\n")
     for title, header, rows in all_tables(result):

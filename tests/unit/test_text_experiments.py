@@ -95,6 +95,18 @@ def test_dry_run_lists_the_jobs_and_runs_none(tmp_path, capsys):
     assert (work / "tables.yaml").is_file() and not (work / "results").exists()
 
 
+def test_job_times_sum_the_benchmark_files_and_skip_unreadable_ones(tmp_path):
+    header = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
+    (tmp_path / "seed1" / "mle").mkdir(parents=True)
+    (tmp_path / "seed1" / "mle" / "pretrain.benchmark.tsv").write_text(
+        header + "181.69\t0:03:01\t2554.52\t3019.96\t2417.46\t2468.05\t1.66\t8.59\t42.59\t77.57\n")
+    (tmp_path / "prepare.benchmark.tsv").write_text(header + "10.5\t0:00:10\t1\t1\t1\t1\t0\t0\t50\t9.25\n")
+    (tmp_path / "broken.benchmark.tsv").write_text(header + "n/a\tx\n")
+    (tmp_path / "empty.benchmark.tsv").write_text("")
+    jobs, wall, cpu = text_tables.job_times(tmp_path)
+    assert jobs == 2 and wall == pytest.approx(192.19, rel=1e-9) and cpu == pytest.approx(86.82, rel=1e-9)
+
+
 def test_reward_by_position_splits_words_from_the_end_of_the_sentence():
     tokens = torch.tensor([[5, 6, 0, 0], [7, 0, 0, 0], [8, 9, 4, 0]])
     rewards = torch.tensor([[0.1, 0.2, 0.9, 0.5], [0.3, 0.8, 0.5, 0.5], [0.4, 0.6, 0.7, 0.7]])
