@@ -6,7 +6,7 @@ GAN's adversarial phase (148 generator updates with 2 rollouts) 8-12 minutes on 
 2-9. News sentences are longer (20-51 tokens) and a rollout costs with the square of the length: with the
 2 rollouts per prefix of COCO a SeqGAN adversarial epoch on News took 13 minutes on a loaded core (the whole
 run about 5 hours on 2 cores), so News defaults to 1 rollout per prefix (--rollout-num): a baseline's
-adversarial stage then takes 830-930 CPU-seconds, the whole News table about 4.6 CPU-hours:
+adversarial stage then takes 830-930 CPU-seconds, the whole News table an estimated 4.6 CPU-hours:
     python experiments/text_tables.py --dataset coco > experiments/out/coco_table.txt 2>&1
     python experiments/text_tables.py --dataset wmt_benchmark > experiments/out/news_table.txt 2>&1
     python experiments/text_tables.py --dataset coco --smoke     # the whole path at tiny sizes
