@@ -30,18 +30,6 @@ rule download:
         " || {{ tr '\\r' '\\n' < {log:q} | grep -v '^[[:space:]]*$' | tail -n 1 >&2; exit 1; }}"
 
 
-def prepare_inputs(dataset):
-    """The prepare rule's raw files. A local corpus is tracked by its content (the fingerprint in params), not by
-    its modification time: a fresh copy of the same bytes (a re-synced share, an unpacked archive) re-runs
-    nothing downstream. A download keeps its time: it is new only when downloaded again.
-    """
-    block = ds(dataset)
-    return {
-        role: path if sources.is_url(block[role]) else ancient(path)
-        for role, path in sources.raw_files(dataset, block).items()
-    }
-
-
 rule prepare:
     """Normalise, tokenize, filter by word frequency and length, and sample train/test token files."""
     input:
