@@ -29,8 +29,9 @@ Every model gets the same budget of generator updates (within 1%): MLE `--epochs
 rescaled variant and RankGAN `--epochs - 1` epochs of MLE pretraining and one adversarial phase of as many
 generator steps as one epoch has batches (`--adversarial-epochs` epochs of g_steps steps), with the reduced D
 of the other experiments; their generator's Adam rate in the adversarial phase is 0.001
-(`--baseline-adversarial-lr`: at their code's 0.01 they collapse at this schedule). LeakGAN trains with the paper's interleaved training: after every adversarial epoch
-one MLE epoch over a fresh `--mle-fraction` of the data (the authors' COCO share, 1/20), its pretraining in
+(`--baseline-adversarial-lr`: at their code's 0.01 they collapse at this schedule). LeakGAN trains with the
+paper's interleaved training: after every adversarial epoch one MLE epoch over a fresh `--mle-fraction` of the
+data (the authors' COCO share, 1/20), its pretraining in
 epochs of that size too (as many as make `--epochs - 1` full ones), its D pretrained last, against the
 pretrained generator (`pretrain_order: g_first`), and as many policy-gradient steps as the budget leaves
 (`leakgan_schedule`). Without the interleaving LeakGAN's samples shrink to empty sentences within one
