@@ -17,7 +17,7 @@ import hashlib
 import os
 import posixpath
 import re
-from typing import Mapping
+from typing import Callable, Mapping
 from urllib.parse import unquote, urlparse
 
 from leakgan.errors import UserError
@@ -41,14 +41,15 @@ def download_name(url: str) -> str:
     return f"{hashlib.sha256(url.encode()).hexdigest()[:8]}-{safe}"
 
 
-def raw_files(dataset: str, block: Mapping) -> dict[str, str]:
-    """Map 'source' / 'test_source' to the file the prepare stage reads (download target or local path)."""
-    out: dict[str, str] = {}
+def raw_files(dataset: str, block: Mapping, local: Callable[[str], object] = str) -> dict[str, object]:
+    """Map 'source' / 'test_source' to the file the prepare stage reads (download target or local path); `local`
+    wraps each local path (the prepare rule passes Snakemake's `ancient`)."""
+    out: dict[str, object] = {}
     for role, _ in ROLES:
         source = block.get(role)
         if not source:
             continue
-        out[role] = f"{DOWNLOAD_DIR}/{dataset}/{download_name(source)}" if is_url(source) else str(source)
+        out[role] = f"{DOWNLOAD_DIR}/{dataset}/{download_name(source)}" if is_url(source) else local(str(source))
     return out
 
 

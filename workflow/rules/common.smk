@@ -5,7 +5,6 @@ import json
 import re
 
 from leakgan import layout, registry
-from leakgan.data import sources
 from leakgan.codeversion import code_version
 from leakgan.config.resolve import arms as _arms
 from leakgan.config.resolve import data_settings as _data_settings
@@ -111,18 +110,6 @@ def is_synthetic_dataset(name):
 def data_file(name):
     """A dataset's token file or vocabulary, as a rule input pattern."""
     return layout.pattern(layout.DATA_FILE, name=name)
-
-
-def prepare_inputs(dataset):
-    """The prepare rule's raw files. A local corpus is tracked by its content (the fingerprint in params), not by
-    its modification time: a fresh copy of the same bytes (a re-synced share, an unpacked archive) re-runs
-    nothing downstream. A download keeps its time: it is new only when downloaded again.
-    """
-    block = ds(dataset)
-    return {
-        role: path if sources.is_url(block[role]) else ancient(path)
-        for role, path in sources.raw_files(dataset, block).items()
-    }
 
 
 def as_json(obj):

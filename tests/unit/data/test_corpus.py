@@ -313,6 +313,10 @@ def test_raw_files_of_url_and_local_sources():
     assert sources.download_spec("wmt", block, name) == ("https://example.org/data/news.gz", "ab" * 32)
     assert sources.download_spec("wmt", block, test_name) == ("file:///srv/other/news.gz", None)
     assert sources.raw_files("poems", {"source": "../data/poems.txt"}) == {"source": "../data/poems.txt"}
+    # `local` wraps the local paths only (the prepare rule's `ancient`)
+    mixed = {"source": "../data/poems.txt", "test_source": "https://example.org/data/news.gz"}
+    assert sources.raw_files("poems", mixed, local=lambda path: ("ancient", path)) == {
+        "source": ("ancient", "../data/poems.txt"), "test_source": f"resources/downloads/poems/{name}"}
     same = {"source": "http://x/a.zip", "test_source": "http://x/a.zip"}
     assert sources.raw_files("coco", same)["source"] == sources.raw_files("coco", same)["test_source"]
 
