@@ -57,6 +57,7 @@ from frontier import REDUCED_D, run_workflow  # noqa: E402
 from leakgan.report.render import markdown_table, run_note  # noqa: E402
 from leakgan.train.leakgan import mle_epoch_rows  # noqa: E402
 from leakgan.report.tables import all_tables  # noqa: E402
+from leakgan.stages.collect import benchmark_seconds  # noqa: E402
 
 ALL_MODELS = ["mle", "seqgan", "seqgan_rescaled", "rankgan", "leakgan"]
 DEFAULT_SHARED = ROOT.parent / "shared" / "data"
@@ -148,18 +149,12 @@ def overlay(a: argparse.Namespace) -> dict:
 def job_times(logs: Path) -> tuple[int, float, float]:
     """(jobs, summed wall seconds, summed CPU seconds) over the Snakemake benchmark files under `logs`: the cost
     of a run however many invocations it took (each file holds its job's last run; a stage resumed from a
-    checkpoint counts only the part after the resume). Unreadable rows are skipped."""
+    checkpoint counts only the part after the resume). Unreadable files are skipped."""
     jobs, wall, cpu = 0, 0.0, 0.0
     for path in sorted(logs.rglob("*.benchmark.tsv")):
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-        if len(lines) < 2:
-            continue
-        row = dict(zip(lines[0].split("\t"), lines[-1].split("\t")))
-        try:
-            seconds, cpu_seconds = float(row["s"]), float(row.get("cpu_time", "0") or 0)
-        except (KeyError, ValueError):
-            continue
-        jobs, wall, cpu = jobs + 1, wall + seconds, cpu + cpu_seconds
+        seconds = benchmark_seconds(path)
+        if seconds is not None:
+            jobs, wall, cpu = jobs + 1, wall + seconds, cpu + (benchmark_seconds(path, "cpu_time") or 0.0)
     return jobs, wall, cpu
 
 

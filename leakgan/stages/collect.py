@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from leakgan.io import read_json, read_jsonl, write_json
 from leakgan.stages.common import json_block, name_path_pairs
@@ -51,10 +52,11 @@ def main(args: argparse.Namespace) -> int:
     return 0
 
 
-def benchmark_seconds(path: str) -> float | None:
-    """The wall time (column `s`) of a Snakemake benchmark file; None when the file is absent or unreadable."""
+def benchmark_seconds(path: str | os.PathLike, column: str = "s") -> float | None:
+    """The wall time (column `s`; `cpu_time` for the CPU time) of a Snakemake benchmark file; None when the file
+    is absent or unreadable."""
     try:
         header, row = open(path, encoding="utf-8").read().splitlines()[:2]
-        return round(float(row.split("\t")[header.split("\t").index("s")]), 2)
+        return round(float(row.split("\t")[header.split("\t").index(column)]), 2)
     except (OSError, ValueError, IndexError):
         return None
