@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import random
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -181,6 +182,21 @@ def bleu_gain_by_length(samples: dict[str, Sequence[Sequence]], references: Sequ
     for base in baselines:
         curves[base], dropped[base] = relative_gains(means[reference.name], means[base], width, min_count)
     return GainFigure(n, width, min_count, curves, dropped, {m: len(g) for m, g in sentences.items()})
+
+
+def gain_table(data: GainFigure, dataset: str, seed: int, labels: dict[str, str] | None = None) -> str:
+    """Figure 3's numbers as plain text: per baseline and kept bucket, both mean BLEU-n, the gain, the counts."""
+    header = ["baseline", "length", "LeakGAN", "baseline BLEU", "gain", "sentences"]
+    rows = [[model_label(base, labels), b.label, f"{b.leakgan_bleu:.4f}", f"{b.baseline_bleu:.4f}",
+             f"{100 * b.gain:+.3g}%", f"{b.leakgan_count}/{b.baseline_count}"]
+            for base, buckets in data.curves.items() for b in buckets]
+    widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+             for r in [header] + rows]
+    title = (f"Figure 3 ({dataset}, seed {seed}): mean sentence BLEU-{data.n} by length, buckets of {data.width} "
+             f"tokens with at least {data.min_count} sentences of each model (sentences: LeakGAN/baseline)")
+    empty = [f"{model_label(base, labels)}: no bucket kept" for base, buckets in data.curves.items() if not buckets]
+    return "\n".join([title, lines[0], "  ".join("-" * w for w in widths), *lines[1:], *empty])
 
 
 
@@ -461,6 +477,7 @@ def draw_figure3(files: SeedFiles, vocab: dict, vocab_path: Path, models: list[s
     data = bleu_gain_by_length(samples, references, options.bleu_n, options.smoothing, options.bucket_width,
                                options.min_count)
     plot_bleu_gain(data, path, files.dataset, files.seed, labels)
+    print(gain_table(data, files.dataset, files.seed, labels), file=sys.stderr)
 
 
 def draw_figure4(files: SeedFiles, vocab: dict, model, models: list[str], options: FigureOptions, path: Path,

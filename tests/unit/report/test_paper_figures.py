@@ -77,6 +77,23 @@ def test_bleu_gain_by_length_from_sentences():
         figures.bleu_gain_by_length({"leakgan": samples["leakgan"], "mle": samples["mle"]}, refs)
 
 
+def test_gain_table_prints_the_numbers_behind_figure_3():
+    refs = [["a", "b", "c", "d"], ["a", "b"]]
+    samples = {"leakgan": [["a", "b"]] * 4 + [["a", "b", "c", "d"]] * 4,
+               "seqgan": [["a", "b"], ["b", "a"]] * 2 + [["a", "b", "c", "d"]] * 4,
+               "rankgan": [["a", "b"]] * 3}  # 3 sentences in its only bucket: below min_count, nothing kept
+    data = figures.bleu_gain_by_length(samples, refs, n=2, width=2, min_count=4)
+    assert figures.gain_table(data, "tiny", 3, {"rankgan": "RankGAN"}).splitlines() == [
+        "Figure 3 (tiny, seed 3): mean sentence BLEU-2 by length, buckets of 2 tokens with at least 4 sentences "
+        "of each model (sentences: LeakGAN/baseline)",
+        "baseline  length  LeakGAN  baseline BLEU   gain  sentences",
+        "--------  ------  -------  -------------  -----  ---------",
+        "SeqGAN    2-3      1.0000         0.5000  +100%        4/4",
+        "SeqGAN    4-5      1.0000         1.0000    +0%        4/4",
+        "RankGAN: no bucket kept",
+    ]
+
+
 def test_auto_width_aims_at_eight_buckets():
     assert figures.auto_width(range(20, 52)) == 4  # WMT's 20..51 tokens
     assert figures.auto_width([5, 6]) == 1

@@ -52,7 +52,7 @@ def spy(monkeypatch, name: str) -> list:
     return calls
 
 
-def test_cli_draws_the_three_figures_of_a_text_run(tmp_path, monkeypatch):
+def test_cli_draws_the_three_figures_of_a_text_run(tmp_path, monkeypatch, capsys):
     dataset = make_run(tmp_path)
     calls = {n: spy(monkeypatch, n) for n in ("plot_bleu_gain", "plot_feature_traces", "plot_worker_manager")}
     out = tmp_path / "report"
@@ -63,6 +63,8 @@ def test_cli_draws_the_three_figures_of_a_text_run(tmp_path, monkeypatch):
 
     (gain, _, name, seed), = calls["plot_bleu_gain"]
     assert (name, seed) == ("tiny-text", SEED)
+    # the figure's numbers on stderr (the workflow's log of the figure)
+    assert capsys.readouterr().err.splitlines() == figures.gain_table(gain, "tiny-text", SEED).splitlines()
     assert list(gain.curves) == ["seqgan", "rankgan"] and gain.n == 2 and gain.min_count == 5
     assert gain.counts == {"leakgan": 120, "seqgan": 120, "rankgan": 120}
     assert all(b.leakgan_count >= 5 and b.baseline_count >= 5 for bs in gain.curves.values() for b in bs)
