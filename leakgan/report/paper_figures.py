@@ -136,18 +136,29 @@ def bleu_by_length(sentences: Sequence[Sequence], references: ReferenceSet, n: i
     return {start: (math.fsum(values) / len(values), len(values)) for start, values in sorted(sums.items())}
 
 
+def bleu_floor(n: int) -> float:
+    """A mean sentence BLEU-n at or below this has no sentence with a match of every order 1..n (smoothing none).
+
+    Unsmoothed, a zero precision of some order enters the geometric mean as `sys.float_info.min`, so such a
+    sentence scores at most float_info.min ** (1 / n) (about 1e-77 for BLEU-4), while a sentence matching every
+    order scores at least its brevity penalty over its length. The square root of the first bound separates the two
+    by dozens of orders of magnitude; a relative gain over a mean below it would be a ratio of rounding floors.
+    """
+    return sys.float_info.min ** (1 / (2 * n))
+
+
 def relative_gains(leakgan: dict[int, tuple[float, int]], baseline: dict[int, tuple[float, int]], width: int,
-                   min_count: int) -> tuple[list[LengthBucket], list[tuple[int, int]]]:
+                   min_count: int, floor: float = 0.0) -> tuple[list[LengthBucket], list[tuple[int, int]]]:
     """(kept buckets, dropped (lo, hi)) of LeakGAN's relative gain over one baseline, bucket by bucket.
 
     A bucket is kept when both models have at least `min_count` sentences in it and the baseline's
-    mean BLEU is above 0 (the gain is undefined otherwise); every other bucket either model has is dropped.
+    mean BLEU is above `floor` (the gain is undefined otherwise); every other bucket either model has is dropped.
     """
     kept, dropped = [], []
     for start in sorted(set(leakgan) | set(baseline)):
         lo, hi = start, start + width - 1
         (leak, n_leak), (base, n_base) = leakgan.get(start, (0.0, 0)), baseline.get(start, (0.0, 0))
-        if n_leak >= min_count and n_base >= min_count and base > 0:
+        if n_leak >= min_count and n_base >= min_count and base > floor:
             kept.append(LengthBucket(lo, hi, leak, base, n_leak, n_base))
         else:
             dropped.append((lo, hi))
@@ -180,14 +191,15 @@ def bleu_gain_by_length(samples: dict[str, Sequence[Sequence]], references: Sequ
     means = {m: bleu_by_length(group, refs, n, smoothing, width, origin) for m, group in sentences.items()}
     curves, dropped = {}, {}
     for base in baselines:
-        curves[base], dropped[base] = relative_gains(means[reference.name], means[base], width, min_count)
+        curves[base], dropped[base] = relative_gains(means[reference.name], means[base], width, min_count,
+                                                     bleu_floor(n))
     return GainFigure(n, width, min_count, curves, dropped, {m: len(g) for m, g in sentences.items()})
 
 
 def gain_table(data: GainFigure, dataset: str, seed: int, labels: dict[str, str] | None = None) -> str:
     """Figure 3's numbers as plain text: per baseline and kept bucket, both mean BLEU-n, the gain, the counts."""
     header = ["baseline", "length", "LeakGAN", "baseline BLEU", "gain", "sentences"]
-    rows = [[model_label(base, labels), b.label, f"{b.leakgan_bleu:.4f}", f"{b.baseline_bleu:.4f}",
+    rows = [[model_label(base, labels), b.label, f"{b.leakgan_bleu:.3g}", f"{b.baseline_bleu:.3g}",
              f"{100 * b.gain:+.3g}%", f"{b.leakgan_count}/{b.baseline_count}"]
             for base, buckets in data.curves.items() for b in buckets]
     widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
@@ -195,8 +207,11 @@ def gain_table(data: GainFigure, dataset: str, seed: int, labels: dict[str, str]
              for r in [header] + rows]
     title = (f"Figure 3 ({dataset}, seed {seed}): mean sentence BLEU-{data.n} by length, buckets of {data.width} "
              f"tokens with at least {data.min_count} sentences of each model (sentences: LeakGAN/baseline)")
-    empty = [f"{model_label(base, labels)}: no bucket kept" for base, buckets in data.curves.items() if not buckets]
-    return "\n".join([title, lines[0], "  ".join("-" * w for w in widths), *lines[1:], *empty])
+    left_out = [f"{model_label(base, labels)}: left out "
+                + ", ".join(str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in spans)
+                + " (too few sentences, or no baseline sentence matching every order)"
+                for base, spans in data.dropped.items() if spans]
+    return "\n".join([title, lines[0], "  ".join("-" * w for w in widths), *lines[1:], *left_out])
 
 
 
@@ -205,8 +220,8 @@ def plot_bleu_gain(data: GainFigure, path: str | Path, dataset: str, seed: int,
     """Figure 3: one curve per baseline of LeakGAN's relative BLEU-n gain against the length bucket."""
     plt = pyplot()
     if not any(data.curves.values()):
-        raise UserError(f"{dataset}: no length bucket holds {data.min_count} sentences of LeakGAN and of a baseline; "
-                        "lower --min-count or widen --bucket-width")
+        raise UserError(f"{dataset}: no length bucket holds {data.min_count} sentences of LeakGAN and of a baseline "
+                        f"with a BLEU-{data.n} match; lower --min-count, widen --bucket-width or lower --bleu-n")
     fig, ax = plt.subplots(figsize=(7, 4.4), dpi=120)
     for base, buckets in data.curves.items():
         if not buckets:
@@ -226,7 +241,7 @@ def plot_bleu_gain(data: GainFigure, path: str | Path, dataset: str, seed: int,
     ax.legend(fontsize=8)
     dropped = sorted({lo for spans in data.dropped.values() for lo, _ in spans})
     note = (f"mean sentence BLEU-{data.n} per bucket against the test set; buckets with fewer than "
-            f"{data.min_count} sentences of either model left out"
+            f"{data.min_count} sentences of either model, or no baseline sentence matching every n-gram order, left out"
             + (f" (starting at {', '.join(str(lo) for lo in dropped)})" if dropped else ""))
     fig.text(0.01, 0.01, note, fontsize=7, color="#555", wrap=True)
     fig.tight_layout(rect=(0, 0.05, 1, 1))

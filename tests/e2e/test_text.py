@@ -73,6 +73,12 @@ def test_figure_3_of_the_coco_run_with_smaller_length_buckets(coco_run, tmp_path
                  "--out", str(tmp_path / "none")]) == 2
     assert "no length bucket holds 201 sentences" in capsys.readouterr().err
     assert not (tmp_path / "none" / "figure3.png").exists()
+    # smoke models match no 4-gram of the test captions: no bucket has a BLEU-4 gain to draw
     assert main(["figures", str(coco_run / "results" / "coco"), "--figure", "3", "--min-count", "5",
-                 "--out", str(tmp_path)]) == 0
+                 "--out", str(tmp_path / "none")]) == 2
+    assert "no length bucket holds 5 sentences of LeakGAN and of a baseline with a BLEU-4 match" in (
+        capsys.readouterr().err)
+    assert main(["figures", str(coco_run / "results" / "coco"), "--figure", "3", "--min-count", "5",
+                 "--bleu-n", "2", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "figure3.png").read_bytes()[:8] == PNG_MAGIC
+    assert capsys.readouterr().err.startswith("Figure 3 (coco, seed 42): mean sentence BLEU-2 by length")

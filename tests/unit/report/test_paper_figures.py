@@ -7,7 +7,7 @@ import torch
 from torch.nn import functional as F
 
 from leakgan.errors import UserError
-from leakgan.eval.bleu import ReferenceSet
+from leakgan.eval.bleu import ReferenceSet, sentence_bleu_scores
 from leakgan.models.discriminator import PAD, DiscriminatorConfig
 from leakgan.models.leakgan import GeneratorConfig, LeakGANModel
 from leakgan.models.sampling import START_TOKEN
@@ -88,10 +88,23 @@ def test_gain_table_prints_the_numbers_behind_figure_3():
         "of each model (sentences: LeakGAN/baseline)",
         "baseline  length  LeakGAN  baseline BLEU   gain  sentences",
         "--------  ------  -------  -------------  -----  ---------",
-        "SeqGAN    2-3      1.0000         0.5000  +100%        4/4",
-        "SeqGAN    4-5      1.0000         1.0000    +0%        4/4",
-        "RankGAN: no bucket kept",
+        "SeqGAN    2-3           1            0.5  +100%        4/4",
+        "SeqGAN    4-5           1              1    +0%        4/4",
+        "RankGAN: left out 2-3, 4-5 (too few sentences, or no baseline sentence matching every order)",
     ]
+
+
+def test_a_bucket_where_no_baseline_sentence_matches_every_order_has_no_gain():
+    refs = [["a", "b", "c", "d"], ["a", "b"]]
+    # RankGAN's short sentences match unigrams but no bigram: unsmoothed BLEU-2 ~1e-154, not a gain's denominator
+    samples = {"leakgan": [["a", "b"]] * 4 + [["a", "b", "c", "d"]] * 4,
+               "rankgan": [["b", "a"]] * 4 + [["a", "b", "c", "d"]] * 4}
+    floored, matched = (score[2] for score in sentence_bleu_scores([["b", "a"], ["a", "b", "x", "y"]],
+                                                                        ReferenceSet(refs, 2), max_n=2))
+    assert 0 < floored < figures.bleu_floor(2) < matched  # the floor separates the two kinds of sentence
+    data = figures.bleu_gain_by_length(samples, refs, n=2, width=2, min_count=4)
+    assert [(b.lo, b.hi, b.gain) for b in data.curves["rankgan"]] == [(4, 5, pytest.approx(0.0))]
+    assert data.dropped["rankgan"] == [(2, 3)]
 
 
 def test_auto_width_aims_at_eight_buckets():
