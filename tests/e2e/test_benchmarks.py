@@ -6,6 +6,7 @@ nothing: the checks are on the shape of the output.
 """
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -124,3 +125,35 @@ def test_authors_trajectory_smoke_prints_both_curves_side_by_side(tmp_path):
     again = subprocess.run([sys.executable, "benchmarks/authors_trajectory.py", "--table-only", "--workdir",
                             str(tmp_path / "run")], cwd=REPO, capture_output=True, text=True)
     assert again.returncode == 0 and again.stdout.split("## Pretraining")[1] == out.split("## Pretraining")[1]
+
+
+def test_cuda_stage_smoke_runs_the_oracle_pretraining_and_adversarial_stages():
+    out = smoke("cuda_stage.py", "--epochs", "2")
+    assert lines_matching(r"cuda_stage: synthetic-20 \(smoke sizes\), LeakGAN, device cpu \(CPU\), 2 adversarial epochs", out)
+    assert [line.split()[0] for line in lines_matching(rf"\w+\s+{NUMBER}$", out)] == ["oracle", "pretrain",
+                                                                                       "adversarial"]
+    assert lines_matching(rf"oracle NLL of the samples: {NUMBER} after pretraining \(D accuracy {NUMBER}\), "
+                          rf"{NUMBER} after adversarial epoch 2 \(checkpoint's epoch: 2\)$", out)
+
+
+def test_gpu_checks_smoke_runs_its_steps_without_snakemake(tmp_path):
+    """The GPU script's steps on the CPU at smoke sizes, with Snakemake unimportable (a GPU machine may lack it)."""
+    block = tmp_path / "block"
+    block.mkdir()
+    (block / "snakemake.py").write_text("raise ImportError('no snakemake here')\n")
+    env = {**os.environ, "PYTHON": sys.executable, "PYTHONPATH": str(block)}
+    script = ["bash", "benchmarks/gpu_checks.sh"]
+    proc = subprocess.run([*script, "--smoke", str(tmp_path / "out"), "env", "stage"], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    summary = (tmp_path / "out" / "summary.txt").read_text().splitlines()
+    assert [re.match(r"(\w+)\s+rc=0\s+\d+ s$", line).group(1) for line in summary] == ["env", "stage"]
+    assert "torch.cuda.is_available: False" in (tmp_path / "out" / "env.txt").read_text()
+    assert lines_matching(r"adversarial\s+\d", (tmp_path / "out" / "stage.txt").read_text())
+    bad = subprocess.run([*script, str(tmp_path / "out"), "epochs"], cwd=REPO, env=env, capture_output=True, text=True)
+    assert bad.returncode == 2 and bad.stderr.splitlines()[0] == "gpu_checks: unknown step 'epochs'"
+    (block / "jsonschema.py").write_text("raise ImportError('no jsonschema here')\n")
+    (tmp_path / "wheels").mkdir()
+    none = subprocess.run([*script, "--smoke", "--wheels", str(tmp_path / "wheels"), str(tmp_path / "out"), "env"],
+                          cwd=REPO, env=env, capture_output=True, text=True)
+    assert none.returncode == 2 and none.stderr == f"gpu_checks: no .whl file in {tmp_path / 'wheels'}\n"
