@@ -10,9 +10,9 @@ rules run, with the paper's LeakGAN settings (the registry's defaults: Table 7's
 of 3 epochs, 4 rollouts) on synthetic-20 (a seeded random N(0, 1) oracle of vocabulary 5,000, 10,000 training
 and 10,000 test sequences), but with a short schedule: one pretraining round of one D step and one G epoch,
 then `--epochs` adversarial epochs. The stages take their device through the package's device pool, as a local
-Snakemake job does. The table gives each stage's wall time, the adversarial stage's seconds per epoch (its wall
-time less the pretrained model's evaluation, over the epochs) and the oracle NLL of its samples before and
-after. It needs neither Snakemake nor the shared data.
+Snakemake job does. The table gives each stage's wall time, the adversarial stage's wall time over its epochs
+(start-up and the evaluations included, so an upper bound on an epoch's cost) and the oracle NLL of the samples
+after pretraining and after the adversarial epochs. It needs neither Snakemake nor the shared data.
 """
 from __future__ import annotations
 

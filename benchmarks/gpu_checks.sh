@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every GPU check and measurement the README asks of a CUDA machine, in one run of at most 8.5 minutes:
+# Every GPU check and measurement the README asks of a CUDA machine, in one run of at most about 9 minutes:
 #
 #   benchmarks/gpu_checks.sh [--smoke] [--wheels DIR] OUT [STEP ...]
 #
@@ -11,8 +11,8 @@
 #   stage     benchmarks/cuda_stage.py --device cuda: oracle, pretraining and adversarial stages end to end
 #   autocast  benchmarks/d_autocast.py --device cuda: D's step in float32 and bf16 autocast, speed and accuracy
 # Each step writes OUT/<step>.txt (its output) and a line to OUT/summary.txt (exit code and seconds), and is
-# stopped after its cap in seconds (GPU_CHECKS_CAP_<STEP>, e.g. GPU_CHECKS_CAP_EPOCH=200), so that a slow step
-# leaves time for the others; a second run can name just the steps to repeat.
+# stopped after its cap in seconds (GPU_CHECKS_CAP_<STEP>, e.g. GPU_CHECKS_CAP_EPOCH=200; killed 10 s later if it
+# ignores the stop), so that a slow step leaves time for the others; a second run can name just the steps to repeat.
 #
 # The Python is $PYTHON (default python3) and needs torch with CUDA, numba, scipy, pytest and hypothesis. The
 # package need not be installed (the repository root goes on PYTHONPATH) and neither Snakemake nor the shared data
@@ -29,7 +29,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --smoke) smoke=1; shift ;;
         --wheels) [ $# -ge 2 ] || usage; wheels="$2"; shift 2 ;;
-        -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
         -*) echo "gpu_checks: unknown option $1" >&2; usage ;;
         *) break ;;
     esac
@@ -46,15 +46,17 @@ mkdir -p "$out" || exit 2
 
 py="${PYTHON:-python3}"
 export PYTHONUNBUFFERED=1
-export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
+given_path="${PYTHONPATH:-}"
+export PYTHONPATH="$PWD${given_path:+:$given_path}"
 if [ -n "$wheels" ] && ! "$py" -c "import jsonschema" >/dev/null 2>&1; then
     site="$(mktemp -d)"
+    trap 'rm -rf "$site"' EXIT
     shopt -s nullglob
     files=("$wheels"/*.whl)
     shopt -u nullglob
     [ ${#files[@]} -gt 0 ] || { echo "gpu_checks: no .whl file in $wheels" >&2; exit 2; }
     "$py" -m pip install -q --no-index --no-deps --no-compile --target "$site" "${files[@]}" || exit 2
-    export PYTHONPATH="$PWD:$site:${PYTHONPATH#"$PWD"}"
+    export PYTHONPATH="$PWD:$site${given_path:+:$given_path}"
     "$py" -c "import jsonschema" || { echo "gpu_checks: jsonschema still not importable after --wheels $wheels" >&2; exit 2; }
 fi
 
@@ -70,8 +72,8 @@ run_step() {  # run_step NAME CAP COMMAND...: the command's output in OUT/NAME.t
     cap="${!var:-$cap}"
     local start=$SECONDS
     echo "== $name (cap ${cap} s): $*" | tee "$out/$name.txt"
-    if declare -F "$1" >/dev/null; then  # a function of this script: no cap
-        "$@" >>"$out/$name.txt" 2>&1
+    if declare -F "$1" >/dev/null; then  # a function of this script, in a bash of its own under the cap
+        timeout --kill-after=10 "$cap" bash -c '"$@"' "$name" "$@" >>"$out/$name.txt" 2>&1
     else
         timeout --kill-after=10 "$cap" "$@" >>"$out/$name.txt" 2>&1
     fi
@@ -81,7 +83,7 @@ run_step() {  # run_step NAME CAP COMMAND...: the command's output in OUT/NAME.t
     printf '%-9s rc=%-3s %4d s%s\n' "$name" "$rc" $((SECONDS - start)) "$note" | tee -a "$out/summary.txt"
 }
 
-env_report() {  # its exit code is the Python's
+env_report() {  # its exit code is the Python's; run in a child bash (exported below)
     echo "CPU cores: $(nproc)"
     command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv
     "$py" - <<'EOF'
@@ -97,6 +99,8 @@ except Exception as error:  # the report goes on: the kernel tests say what fail
     print(f"numba.cuda: {error}")
 EOF
 }
+export -f env_report
+export py
 
 : >"$out/summary.txt"
 for step in "${steps[@]}"; do
@@ -118,4 +122,4 @@ for step in "${steps[@]}"; do
             fi ;;
     esac
 done
-! grep -qv ' rc=0 ' "$out/summary.txt"
+[ -s "$out/summary.txt" ] && ! grep -qv ' rc=0 ' "$out/summary.txt"

@@ -491,8 +491,8 @@ def draw_figure3(files: SeedFiles, vocab: dict, vocab_path: Path, models: list[s
     references = decode(read_ids(files.data("test.txt"), vocab), vocab, str(vocab_path))
     data = bleu_gain_by_length(samples, references, options.bleu_n, options.smoothing, options.bucket_width,
                                options.min_count)
+    print(gain_table(data, files.dataset, files.seed, labels), file=sys.stderr)  # first: also when nothing is drawn
     plot_bleu_gain(data, path, files.dataset, files.seed, labels)
-    print(gain_table(data, files.dataset, files.seed, labels), file=sys.stderr)
 
 
 def draw_figure4(files: SeedFiles, vocab: dict, model, models: list[str], options: FigureOptions, path: Path,

@@ -150,6 +150,10 @@ def test_gpu_checks_smoke_runs_its_steps_without_snakemake(tmp_path):
     assert [re.match(r"(\w+)\s+rc=0\s+\d+ s$", line).group(1) for line in summary] == ["env", "stage"]
     assert "torch.cuda.is_available: False" in (tmp_path / "out" / "env.txt").read_text()
     assert lines_matching(r"adversarial\s+\d", (tmp_path / "out" / "stage.txt").read_text())
+    capped = subprocess.run([*script, "--smoke", str(tmp_path / "capped"), "stage"], cwd=REPO,
+                            env={**env, "GPU_CHECKS_CAP_STAGE": "1"}, capture_output=True, text=True, timeout=60)
+    assert capped.returncode == 1  # a step stopped at its cap fails the run
+    assert re.match(r"stage\s+rc=124\s+\d+ s \(stopped at its cap\)$", (tmp_path / "capped" / "summary.txt").read_text())
     bad = subprocess.run([*script, str(tmp_path / "out"), "epochs"], cwd=REPO, env=env, capture_output=True, text=True)
     assert bad.returncode == 2 and bad.stderr.splitlines()[0] == "gpu_checks: unknown step 'epochs'"
     (block / "jsonschema.py").write_text("raise ImportError('no jsonschema here')\n")

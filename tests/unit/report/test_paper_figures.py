@@ -1,6 +1,8 @@
 """The paper's Figures 3-5: BLEU gain by length, PCA feature traces, WORKER ⊙ MANAGER."""
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -102,6 +104,8 @@ def test_a_bucket_where_no_baseline_sentence_matches_every_order_has_no_gain():
     floored, matched = (score[2] for score in sentence_bleu_scores([["b", "a"], ["a", "b", "x", "y"]],
                                                                         ReferenceSet(refs, 2), max_n=2))
     assert 0 < floored < figures.bleu_floor(2) < matched  # the floor separates the two kinds of sentence
+    assert figures.bleu_floor(4) == pytest.approx(sys.float_info.min ** (1 / 8))  # about 3.5e-39
+    assert floored == pytest.approx(sys.float_info.min ** (1 / 2), rel=1e-9)  # unigrams all match, no bigram
     data = figures.bleu_gain_by_length(samples, refs, n=2, width=2, min_count=4)
     assert [(b.lo, b.hi, b.gain) for b in data.curves["rankgan"]] == [(4, 5, pytest.approx(0.0))]
     assert data.dropped["rankgan"] == [(2, 3)]
