@@ -158,6 +158,15 @@ def job_times(logs: Path) -> tuple[int, float, float]:
     return jobs, wall, cpu
 
 
+def figure3_numbers(log: Path) -> str | None:
+    """Figure 3's table from its job's log (what `leakgan figures` printed, from its title on); None without one."""
+    try:
+        text = log.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    start = text.find("Figure 3 (")
+    return text[start:].rstrip() if start >= 0 else None
+
 def positive(text: str) -> int:
     """An argparse type: a whole number of at least 1."""
     try:
@@ -227,6 +236,9 @@ def main(argv: list[str] | None = None) -> int:
         target = ROOT / "experiments" / "out" / f"{a.dataset}_{Path(figure).name}"
         shutil.copyfile(workdir / figure, target)
         print(f"Figure: {target}")
+    numbers = figure3_numbers(workdir / "logs" / "report" / a.dataset / "figure3.log")
+    if numbers:
+        print("\n## Figure 3's numbers (first seed)\n\n```\n" + numbers + "\n```")
     return 0
 
 

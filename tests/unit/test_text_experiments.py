@@ -107,6 +107,15 @@ def test_job_times_sum_the_benchmark_files_and_skip_unreadable_ones(tmp_path):
     assert jobs == 2 and wall == pytest.approx(192.19, rel=1e-9) and cpu == pytest.approx(86.82, rel=1e-9)
 
 
+def test_figure3_numbers_are_read_from_the_figure_log(tmp_path):
+    log = tmp_path / "figure3.log"
+    assert text_tables.figure3_numbers(log) is None  # no log: nothing to print
+    log.write_text("a warning from a library\n")
+    assert text_tables.figure3_numbers(log) is None
+    table = "Figure 3 (coco, seed 1): mean sentence BLEU-4 by length\nbaseline  length\nSeqGAN    5-8"
+    log.write_text("a warning from a library\n" + table + "\n\n")
+    assert text_tables.figure3_numbers(log) == table
+
 def test_reward_by_position_splits_words_from_the_end_of_the_sentence():
     tokens = torch.tensor([[5, 6, 0, 0], [7, 0, 0, 0], [8, 9, 4, 0]])
     rewards = torch.tensor([[0.1, 0.2, 0.9, 0.5], [0.3, 0.8, 0.5, 0.5], [0.4, 0.6, 0.7, 0.7]])
