@@ -54,6 +54,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "experiments"))
 
 from frontier import REDUCED_D, run_workflow  # noqa: E402
+from leakgan.report.paper_figures import GAIN_TABLE_START  # noqa: E402
 from leakgan.report.render import markdown_table, run_note  # noqa: E402
 from leakgan.train.leakgan import mle_epoch_rows  # noqa: E402
 from leakgan.report.tables import all_tables  # noqa: E402
@@ -164,8 +165,9 @@ def figure3_numbers(log: Path) -> str | None:
         text = log.read_text(encoding="utf-8")
     except OSError:
         return None
-    start = text.find("Figure 3 (")
+    start = text.find(GAIN_TABLE_START)
     return text[start:].rstrip() if start >= 0 else None
+
 
 def positive(text: str) -> int:
     """An argparse type: a whole number of at least 1."""

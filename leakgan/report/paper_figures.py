@@ -28,9 +28,12 @@ from leakgan.errors import UserError
 from leakgan.eval.bleu import ReferenceSet, sentence_bleu_scores
 from leakgan import registry
 from leakgan.report.plots import pyplot, save
+from leakgan.report.render import plain_table
 
 # The automatic bucket width aims at about this many length buckets over the observed lengths.
 TARGET_BUCKETS = 8
+# How the printed table of Figure 3's numbers begins (experiments/text_tables.py finds it in the figure's log).
+GAIN_TABLE_START = "Figure 3 ("
 
 
 def paper_figures(models: Sequence[str], text: bool) -> list[int]:
@@ -202,16 +205,13 @@ def gain_table(data: GainFigure, dataset: str, seed: int, labels: dict[str, str]
     rows = [[model_label(base, labels), b.label, f"{b.leakgan_bleu:.3g}", f"{b.baseline_bleu:.3g}",
              f"{100 * b.gain:+.3g}%", f"{b.leakgan_count}/{b.baseline_count}"]
             for base, buckets in data.curves.items() for b in buckets]
-    widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
-             for r in [header] + rows]
-    title = (f"Figure 3 ({dataset}, seed {seed}): mean sentence BLEU-{data.n} by length, buckets of {data.width} "
-             f"tokens with at least {data.min_count} sentences of each model (sentences: LeakGAN/baseline)")
+    title = (f"{GAIN_TABLE_START}{dataset}, seed {seed}): mean sentence BLEU-{data.n} by length, buckets of "
+             f"{data.width} tokens with at least {data.min_count} sentences of each model (sentences: LeakGAN/baseline)")
     left_out = [f"{model_label(base, labels)}: left out "
                 + ", ".join(str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in spans)
                 + " (too few sentences, or no baseline sentence matching every order)"
                 for base, spans in data.dropped.items() if spans]
-    return "\n".join([title, lines[0], "  ".join("-" * w for w in widths), *lines[1:], *left_out])
+    return "\n".join([title, *plain_table(header, rows, left=2), *left_out])
 
 
 

@@ -120,6 +120,15 @@ COLUMNS = {
 }
 
 
+def plain_table(header: list[str], rows: list[list[str]], left: int = 1) -> list[str]:
+    """A plain-text table: the header, a line of dashes, the rows; the first `left` columns left-aligned, the rest
+    right-aligned, columns two spaces apart."""
+    widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) if i < left else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+             for r in [header] + rows]
+    return [lines[0], "  ".join("-" * w for w in widths), *lines[1:]]
+
+
 def format_table(result: dict) -> str:
     """Rows = models, columns = the scalar scores present in any model."""
     models = result.get("models", {})
@@ -137,11 +146,9 @@ def format_table(result: dict) -> str:
             v = scores.get(k)
             row.append("-" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v)))
         rows.append(row)
-    widths = [max(len(r[i]) for r in [header] + rows) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
-             for r in [header] + rows]
+    lines = plain_table(header, rows)
     seeds = result.get("seeds")
     runs = f"seeds={','.join(str(k) for k in seeds)}, mean over seeds" if seeds and len(seeds) > 1 else (
         f"seed={seeds[0] if seeds else result.get('seed', '?')}")
     title = f"{result.get('dataset', '')} (scale={result.get('scale', '?')}, {runs})"
-    return "\n".join([title, lines[0], "  ".join("-" * w for w in widths)] + lines[1:])
+    return "\n".join([title, *lines])
